@@ -1,0 +1,30 @@
+# The two commands the README opens with, and the steps they share.
+# `make lab`  : JupyterLab with the sandbox cluster started (KIND=1 for a kind cluster instead)
+# `make test` : the whole test suite (unit, sandbox integration, app with redis-server, nbval over every notebook)
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test install benchmark clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/workshop lab $(if $(KIND),--kind,)
+
+test: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+benchmark: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/sandbox_benchmark.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,165 @@
+"""Configuration from environment variables, read once at start-up and checked before anything runs.
+
+Every variable is documented in app/README.md. A bad value raises ConfigError with a sentence naming the variable,
+so a container with a typo in its manifest exits with one clear log line instead of a traceback.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import socket
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlsplit
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # safe inside Redis keys and SCAN patterns
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class ConfigError(ValueError):
+    """An environment variable has a value the application cannot use."""
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    bind_address: str
+    port: int
+    validator_url: str
+    validator_timeout: float
+    queue_redis_url: str
+    cache_redis_url: str
+    queue_name: str
+    redis_timeout: float
+    log_level: str
+
+
+@dataclass(frozen=True)
+class ValidatorConfig:
+    bind_address: str
+    port: int
+    order_limit: float
+    log_level: str
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    queue_redis_url: str
+    cache_redis_url: str
+    queue_name: str
+    worker_id: str
+    delay: float
+    poll: float
+    heartbeat: float
+    confirmation_ttl: int
+    redis_timeout: float
+    log_level: str
+
+
+class _Env:
+    """Typed reads of one environment mapping; each raises ConfigError naming the variable."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self.environ = environ
+
+    def text(self, name: str, default: str) -> str:
+        value = self.environ.get(name, "").strip()
+        return value or default
+
+    def number(self, name: str, default: float, *, minimum: float = 0.0, positive: bool = False) -> float:
+        raw = self.text(name, str(default))
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        if not math.isfinite(value) or value < minimum or (positive and value <= 0):
+            bound = "greater than 0" if positive else f"at least {minimum:g}"
+            raise ConfigError(f"{name} must be a finite number {bound}, got {raw!r}")
+        return value
+
+    def port(self, name: str, default: int) -> int:
+        raw = self.text(name, str(default))
+        if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+            raise ConfigError(f"{name} must be a TCP port between 1 and 65535, got {raw!r}")
+        return int(raw)
+
+    def name(self, name: str, default: str) -> str:
+        value = self.text(name, default)
+        if not NAME_PATTERN.match(value):
+            raise ConfigError(f"{name} must be letters, digits, '.', '_' or '-' (starting with a letter or digit), "
+                              f"got {value!r}")
+        return value
+
+    def redis_url(self, name: str, default: str) -> str:
+        value = self.text(name, default)
+        if urlsplit(value).scheme not in REDIS_SCHEMES:
+            raise ConfigError(f"{name} must be a redis://, rediss:// or unix:// URL, got {redact(value)!r}")
+        return value
+
+    def http_url(self, name: str, default: str) -> str:
+        value = self.text(name, default).rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"{name} must be an http:// or https:// URL, got {value!r}")
+        return value
+
+    def log_level(self) -> str:
+        value = self.text("LOG_LEVEL", "info").lower()
+        if value not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+        return value
+
+
+def redact(url: str) -> str:
+    """The URL without its password, fit for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def api(environ: Mapping[str, str] = os.environ) -> ApiConfig:
+    env = _Env(environ)
+    return ApiConfig(
+        bind_address=env.text("BIND_ADDRESS", "0.0.0.0"),
+        port=env.port("ORDERS_PORT", 80),
+        validator_url=env.http_url("VALIDATOR_URL", "http://localhost:81"),
+        validator_timeout=env.number("VALIDATOR_TIMEOUT_SECONDS", 2.0, positive=True),
+        queue_redis_url=env.redis_url("QUEUE_REDIS_URL", "redis://localhost:6379/0"),
+        cache_redis_url=env.redis_url("CACHE_REDIS_URL", "redis://localhost:6379/0"),
+        queue_name=env.name("QUEUE_NAME", "orders"),
+        redis_timeout=env.number("REDIS_TIMEOUT_SECONDS", 2.0, positive=True),
+        log_level=env.log_level(),
+    )
+
+
+def validator(environ: Mapping[str, str] = os.environ) -> ValidatorConfig:
+    env = _Env(environ)
+    return ValidatorConfig(
+        bind_address=env.text("BIND_ADDRESS", "0.0.0.0"),
+        port=env.port("VALIDATOR_PORT", 81),
+        order_limit=env.number("ORDER_LIMIT", 100, positive=True),
+        log_level=env.log_level(),
+    )
+
+
+def worker(environ: Mapping[str, str] = os.environ) -> WorkerConfig:
+    env = _Env(environ)
+    ttl = env.number("CONFIRMATION_TTL_SECONDS", 86400)
+    if not ttl.is_integer():
+        raise ConfigError(f"CONFIRMATION_TTL_SECONDS must be a whole number of seconds, got {ttl:g}")
+    return WorkerConfig(
+        queue_redis_url=env.redis_url("QUEUE_REDIS_URL", "redis://localhost:6379/0"),
+        cache_redis_url=env.redis_url("CACHE_REDIS_URL", "redis://localhost:6379/0"),
+        queue_name=env.name("QUEUE_NAME", "orders"),
+        # In a pod the hostname is the pod name: stable across container restarts, unique among replicas.
+        worker_id=env.name("WORKER_ID", socket.gethostname()),
+        delay=env.number("WORKER_DELAY_SECONDS", 1.0),
+        poll=env.number("WORKER_POLL_SECONDS", 1.0, positive=True),
+        heartbeat=env.number("WORKER_HEARTBEAT_SECONDS", 5.0, positive=True),
+        confirmation_ttl=int(ttl),
+        redis_timeout=env.number("REDIS_TIMEOUT_SECONDS", 2.0, positive=True),
+        log_level=env.log_level(),
+    )

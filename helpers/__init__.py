@@ -1,0 +1,32 @@
+"""The workshop's helpers: everything a notebook imports.
+
+    from helpers import *
+
+    connect()                              # the sandbox (default), connect("kind"), connect(context="...")
+    ensure_chapter(4)                      # catch up: the state chapter 4 starts from
+    apply("manifests/04-cache")            # like kubectl apply: created / configured / unchanged
+    wait_for_rollout("containo-orders-cache")
+    show()                                 # pods, deployments, replica sets, services, endpoints
+    topology()                             # the namespace as a diagram
+    check_cache()                          # the chapter's checkpoint: PASS or what is missing
+    kubectl("get pods -o wide")            # the real kubectl, on the workshop's cluster
+
+Use help(name) on any of them.
+"""
+from .apply import apply
+from .chapters import ensure_chapter, reset
+from .checks import (check_cache, check_chapter, check_deployment, check_exposed, check_namespace, check_sidecar,
+                     check_scaling, progress)
+from .cluster import connect, current, disconnect
+from .errors import WorkshopError
+from .kubectl import kubectl
+from .show import show
+from .topology import topology
+from .wait import wait_for_deleted, wait_for_endpoints, wait_for_load_balancer, wait_for_pods, wait_for_rollout
+
+__all__ = [
+    "connect", "current", "disconnect", "apply", "ensure_chapter", "reset", "show", "topology", "kubectl",
+    "wait_for_rollout", "wait_for_pods", "wait_for_deleted", "wait_for_endpoints", "wait_for_load_balancer",
+    "check_chapter", "check_namespace", "check_deployment", "check_sidecar", "check_cache", "check_exposed",
+    "check_scaling", "progress", "WorkshopError",
+]

@@ -1,0 +1,147 @@
+"""ensure_chapter(n): bring the namespace to the state chapter n starts from, so any notebook runs on its own.
+
+The state chapter n starts from is what chapters 1 .. n-1 build (their manifests, applied), and nothing that
+chapter n or later chapters add (those objects are deleted, so the chapter can create them again). Running it
+twice changes nothing the second time.
+"""
+from __future__ import annotations
+
+import contextlib
+
+from kubernetes.client.exceptions import ApiException
+
+from . import manifests, selectors
+from .apply import FIELD_MANAGER, apply_objects, place, report
+from .cluster import Connection, current
+from .errors import WorkshopError, friendly
+from .progress import quietly
+from .wait import wait_for_deleted, wait_for_rollout
+
+
+def _key(obj: dict) -> tuple[str, str, str]:
+    return obj["apiVersion"], obj["kind"], obj["metadata"]["name"]
+
+
+def plan(chapter: int, chapters: dict[int, list[dict]]) -> tuple[list[dict], list[dict]]:
+    """(objects to apply, objects to delete) for the start of `chapter` (pure).
+
+    Apply: the latest version of every object from chapters before `chapter`. Delete: objects that only
+    chapters from `chapter` on create (an object an earlier chapter has is kept and reset to its earlier form).
+    """
+    latest: dict[tuple, dict] = {}
+    for n in sorted(chapters):
+        if n < chapter:
+            for obj in chapters[n]:
+                latest[_key(obj)] = obj
+    later: dict[tuple, dict] = {}
+    for n in sorted(chapters):
+        if n >= chapter:
+            for obj in chapters[n]:
+                if _key(obj) not in latest:
+                    later.setdefault(_key(obj), obj)
+    return list(latest.values()), list(later.values())
+
+
+def _reset_containers(conn: Connection, obj: dict, namespace: str) -> None:
+    """Server-side apply only removes what the workshop's field manager set; a sidecar added with
+    `kubectl apply` or `kubectl edit` would survive. Put the containers list back exactly when it differs."""
+    if obj["kind"] != "Deployment":
+        return
+    res = conn.api.resource(obj["apiVersion"], obj["kind"])
+    live = conn.api.read(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace)
+    want = obj["spec"]["template"]["spec"]["containers"]
+    have = ((live or {}).get("spec") or {}).get("template", {}).get("spec", {}).get("containers") or []
+    if live is None or [c["name"] for c in have] == [c["name"] for c in want]:
+        return
+    conn.api.request("PATCH", res.path(namespace, obj["metadata"]["name"]),
+                     body=[{"op": "replace", "path": "/spec/template/spec/containers", "value": want}],
+                     content_type="application/json-patch+json", params={"fieldManager": FIELD_MANAGER})
+
+
+def _delete(conn: Connection, obj: dict, namespace: str, timeout: float) -> bool:
+    """Delete one object and wait until it (and, for a deployment, its pods) is gone; False if it was absent."""
+    res = conn.api.resource(obj["apiVersion"], obj["kind"])
+    name = obj["metadata"]["name"]
+    live = conn.api.read(obj["apiVersion"], obj["kind"], name, namespace if res.namespaced else None)
+    if live is None:
+        return False
+    try:
+        conn.api.request("DELETE", res.path(namespace if res.namespaced else None, name),
+                         body={"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"})
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+    kind = res.plural if res.plural in ("pods", "deployments", "replicasets", "services", "namespaces") else None
+    if kind:
+        wait_for_deleted(kind, name, namespace=namespace, timeout=timeout)
+    if obj["kind"] == "Deployment":
+        selector = selectors.to_query((live.get("spec") or {}).get("selector"))
+        if selector:
+            wait_for_deleted("pods", selector=selector, namespace=namespace, timeout=timeout)
+    return True
+
+
+def _load_chapters() -> dict[int, list[dict]]:
+    folders = manifests.chapter_folders()
+    if not folders:
+        raise WorkshopError(f"No chapter manifests found under {manifests.MANIFESTS}.")
+    return {n: manifests.chapter_objects(n) for n in folders}
+
+
+def _deletions(conn: Connection, objects: list[dict]) -> list[dict]:
+    """Deleting the workshop namespace deletes everything in it: then nothing else needs deleting."""
+    own = [o for o in objects if o["kind"] == "Namespace" and o["metadata"]["name"] == conn.namespace]
+    return own or objects
+
+
+def _span(chapter: int) -> str:
+    return "chapter 1 builds" if chapter == 2 else f"chapters 1-{chapter - 1} build"
+
+
+@friendly
+def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False) -> None:
+    """Bring your namespace to the state chapter `chapter` starts from; safe to run again and again.
+
+    ensure_chapter(4)   # what chapters 1-3 build is in place and ready; chapter 4's own objects are not there
+
+    Objects of earlier chapters are applied and waited for; objects that only chapter `chapter` or later
+    chapters create are deleted. ensure_chapter(0) only checks that the cluster answers.
+    `verbose=True` prints every object applied and every wait.
+    """
+    conn = current()
+    if chapter <= 0:
+        print(f"Ready for chapter {chapter}: connected, working in namespace {conn.namespace}.")
+        return
+    to_apply, to_delete = plan(chapter, _load_chapters())
+    to_apply, to_delete = place(conn, to_apply), place(conn, to_delete)
+    with contextlib.nullcontext() if verbose else quietly():
+        # Delete first: the chapter's own objects must be gone before the notebook creates them again.
+        removed = [o for o in _deletions(conn, to_delete) if _delete(conn, o, conn.namespace, timeout)]
+        report(apply_objects(conn, to_apply))
+        for obj in to_apply:
+            _reset_containers(conn, obj, conn.namespace)
+        for obj in to_apply:
+            if obj["kind"] == "Deployment":
+                wait_for_rollout(obj["metadata"]["name"], timeout=timeout)
+        if removed:
+            print("removed: " + ", ".join(f"{o['kind'].lower()}/{o['metadata']['name']}" for o in removed))
+    if chapter == 1:
+        print(f"Ready for chapter 1: namespace {conn.namespace} is not there yet; chapter 1 creates it.")
+        return
+    built = sorted({o["kind"].lower() for o in to_apply})
+    print(f"Ready for chapter {chapter}: namespace {conn.namespace} has what {_span(chapter)}"
+          f" ({', '.join(built)}).")
+
+
+@friendly
+def reset(to: int | None = None, *, timeout: float = 300) -> None:
+    """Start over. reset() deletes your workshop namespace and everything in it; reset(to=4) is ensure_chapter(4).
+    """
+    if to is not None:
+        ensure_chapter(to, timeout=timeout)
+        return
+    conn = current()
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": conn.namespace}}
+    with quietly():
+        gone = _delete(conn, namespace, conn.namespace, timeout)
+    print(f"namespace {conn.namespace} {'deleted' if gone else 'was already absent'}.")

@@ -1,0 +1,323 @@
+"""`workshop`: the command line for learners and instructors.
+
+    workshop lab                 the sandbox (started if needed) and JupyterLab on notebooks/
+    workshop up --kind           a real kind cluster with the app image, metrics-server, KEDA, a load balancer
+    workshop check [--kind]      preflight: is this machine ready? (each failure with its fix)
+    workshop reset --to 04       bring the cluster to the state chapter 04 starts from
+    workshop progress            which chapters' checkpoints pass, per learner namespace
+
+Subcommands build their commands with pure functions (tested offline) and import the helpers they delegate to
+inside the command functions, so `workshop --help` works even where a piece is missing.
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import kind, preflight
+
+REPO = kind.REPO
+NOTEBOOKS = REPO / "notebooks"
+LEARNER = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class CliError(RuntimeError):
+    """A problem the user can fix, reported as one message without a traceback."""
+
+
+# Which cluster: the environment the helpers (helpers.connect) read.
+
+def cluster_choice(args: argparse.Namespace) -> str:
+    if getattr(args, "context", None):
+        return "context"
+    return "kind" if getattr(args, "kind", False) else "sandbox"
+
+
+def learner_namespace(learner: str | None) -> str:
+    if not learner:
+        return "containo"
+    if len(learner) > 54 or not LEARNER.match(learner):
+        raise CliError(f"invalid learner name {learner!r}: use lower case letters, digits and '-' "
+                       "(it becomes the namespace containo-<learner>)")
+    return f"containo-{learner}"
+
+
+def cluster_env(choice: str, *, kubeconfig: str | None = None, context: str | None = None,
+                learner: str | None = None, time_scale: float = 1.0) -> dict[str, str]:
+    """The variables that point the helpers (helpers.connect reads them) and kubectl at one cluster, explicitly."""
+    env = {"WORKSHOP_CLUSTER": choice}
+    if choice == "sandbox":
+        env["KUBECONFIG"] = str(kubeconfig)  # so that `kubectl` in a notebook or terminal finds the sandbox too
+        env["WORKSHOP_TIME_SCALE"] = f"{time_scale:g}"
+    elif choice == "context":
+        env["WORKSHOP_CONTEXT"] = str(context)
+    if learner:
+        learner_namespace(learner)
+        env["WORKSHOP_LEARNER"] = learner
+    return env
+
+
+def lab_command(*, port: int | None = None, browser: bool = True, notebooks: Path = NOTEBOOKS) -> list[str]:
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebooks}"]
+    if port:
+        command.append(f"--port={port}")
+    if not browser:
+        command.append("--no-browser")
+    return command
+
+
+def _sandbox():
+    try:
+        from sandbox import daemon
+    except ImportError as error:
+        raise CliError(f"the sandbox cannot be loaded ({error}): reinstall with `pip install -e .`") from None
+    return daemon
+
+
+def _start_sandbox(args: argparse.Namespace):
+    daemon = _sandbox()
+    try:
+        status = daemon.start(time_scale=getattr(args, "time_scale", 1.0), nodes=getattr(args, "nodes", 3))
+    except Exception as error:  # the daemon says what went wrong; the user needs that sentence, not a traceback
+        raise CliError(f"the sandbox could not be started: {error}") from None
+    print(f"sandbox running at {status.url} (pid {status.pid})\n"
+          f"  kubeconfig: {status.kubeconfig}   (export KUBECONFIG={status.kubeconfig})\n"
+          f"  log:        {status.log_path}")
+    return status
+
+
+def _env_for(args: argparse.Namespace) -> dict[str, str]:
+    """Resolve the cluster of args (starting the sandbox when it is the choice) and export it for the helpers."""
+    choice = cluster_choice(args)
+    kubeconfig = _start_sandbox(args).kubeconfig if choice == "sandbox" else None
+    env = cluster_env(choice, kubeconfig=kubeconfig, context=getattr(args, "context", None),
+                      learner=getattr(args, "learner", None), time_scale=getattr(args, "time_scale", 1.0))
+    os.environ.update(env)
+    return env
+
+
+# Commands.
+
+def cmd_up(args: argparse.Namespace) -> int:
+    if not args.kind:
+        _start_sandbox(args)
+        return 0
+    cluster = kind.cluster_exists(kind.query(kind.get_clusters()))
+    lb = kind.lb_state(kind.query(kind.inspect_running()))
+    steps = kind.up_plan(cluster_exists=cluster, lb_state=lb, build=not args.skip_build,
+                         load_balancer=not args.no_load_balancer)
+    if cluster:
+        print(f"kind cluster '{kind.CLUSTER}' exists: keeping it (workshop down --kind deletes it)")
+    kind.run_plan(steps, dry_run=args.dry_run)
+    print(("\n(dry run: nothing was executed)\n" if args.dry_run else f"\nkind cluster ready: context {kind.CONTEXT}\n")
+          + kind.load_balancer_note(not args.no_load_balancer)
+          + "\nNext: workshop lab --kind")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    if not args.kind:
+        stopped = _sandbox().stop()
+        print("sandbox stopped" if stopped else "the sandbox was not running")
+        if kind.cluster_exists(kind.query(kind.get_clusters())):
+            print(f"(kind cluster '{kind.CLUSTER}' still exists: `workshop down --kind` deletes it)")
+        return 0
+    steps = kind.down_plan(cluster_exists=kind.cluster_exists(kind.query(kind.get_clusters())),
+                           lb_state=kind.lb_state(kind.query(kind.inspect_running())))
+    if not steps:
+        print(f"nothing to do: no kind cluster '{kind.CLUSTER}' and no cloud-provider-kind container")
+    kind.run_plan(steps, dry_run=args.dry_run)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    checks = preflight.gather(kind_path=args.kind)
+    print(preflight.report(checks))
+    return 0 if preflight.passed(checks) else 1
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    daemon = _sandbox()
+    if args.action == "start":
+        _start_sandbox(args)
+    elif args.action == "stop":
+        print("sandbox stopped" if daemon.stop() else "the sandbox was not running")
+    else:
+        status = daemon.status()
+        if status is None:
+            print("the sandbox is not running (workshop sandbox start)")
+            return 1
+        print(f"sandbox running at {status.url} (pid {status.pid})\n  kubeconfig: {status.kubeconfig}\n"
+              f"  log:        {status.log_path}")
+    return 0
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    env = _env_for(args)
+    command = lab_command(port=args.port, browser=not args.no_browser)
+    print(f"JupyterLab on {NOTEBOOKS} with " + " ".join(f"{k}={v}" for k, v in sorted(env.items())))
+    print("$ " + " ".join(command))
+    try:
+        return subprocess.call(command, env={**os.environ, **env}, cwd=NOTEBOOKS)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _chapters():
+    try:
+        from helpers import chapters
+    except ImportError as error:
+        raise CliError(f"helpers.chapters is not available ({error})") from None
+    return chapters
+
+
+def _checks():
+    try:
+        from helpers import checks
+    except ImportError as error:
+        raise CliError(f"helpers.checks is not available ({error})") from None
+    return checks
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    _env_for(args)
+    chapters = _chapters()
+    if args.to is None:
+        chapters.reset()
+        print("reset: the workshop's objects are gone")
+    elif "to" in inspect.signature(chapters.reset).parameters:
+        chapters.reset(to=args.to)
+    else:
+        chapters.reset()
+        chapters.ensure_chapter(args.to)
+    if args.to is not None:
+        print(f"ready for chapter {args.to:02d}")
+    return 0
+
+
+def format_progress(progress: dict) -> str:
+    """A table: one row per namespace, one column per chapter (PASS/-)."""
+    if not progress:
+        return "no learner namespaces found"
+    rows = {ns: result if isinstance(result, dict) else {"result": result} for ns, result in progress.items()}
+    columns = sorted({key for result in rows.values() for key in result}, key=str)
+    width = max(len(ns) for ns in rows)
+    cell = lambda v: "PASS" if v is True else "-" if v is False or v is None else str(v)  # noqa: E731
+    lines = [f"{'namespace':<{width}}  " + "  ".join(f"{str(c):>4}" for c in columns)]
+    lines += [f"{ns:<{width}}  " + "  ".join(f"{cell(result.get(c)):>4}" for c in columns)
+              for ns, result in sorted(rows.items())]
+    return "\n".join(lines)
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    _env_for(args)
+    namespaces = list(args.namespace or []) + [learner_namespace(n) for n in args.learners or []]
+    checks = _checks()
+    # Without names the helpers report every workshop namespace they find on the cluster.
+    print(format_progress(checks.progress(namespaces) if namespaces else checks.progress()))
+    return 0
+
+
+# Arguments.
+
+def _cluster_flags(parser: argparse.ArgumentParser, *, learner: bool = True) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--kind", action="store_true", help=f"use the kind cluster (context {kind.CONTEXT})")
+    group.add_argument("--context", metavar="NAME", help="use this kubeconfig context (a shared workshop cluster)")
+    if learner:
+        parser.add_argument("--learner", metavar="NAME", help="work in the namespace containo-NAME")
+    _sandbox_flags(parser)
+
+
+def _sandbox_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+                        help="sandbox only: simulated seconds per real second (default 1)")
+    parser.add_argument("--nodes", type=int, default=3, metavar="N", help="sandbox only: number of nodes (default 3)")
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="workshop", description="Run the containo Kubernetes workshop: a simulated sandbox cluster (default, "
+        "no Docker needed) or a real kind cluster.", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  workshop lab                 start the sandbox and JupyterLab\n"
+               "  workshop check --kind        is this machine ready for kind?\n"
+               "  workshop up --kind           create the kind cluster with everything installed\n"
+               "  workshop reset --to 04       catch up to the start of chapter 04")
+    sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = sub.add_parser("up", help="start the sandbox, or with --kind create the kind cluster",
+                        description="Without --kind: start the sandbox. With --kind: create the kind cluster "
+                        f"'{kind.CLUSTER}' from manifests/kind/cluster.yaml (kept if it exists), build and load the "
+                        "app image, install metrics-server, KEDA and cloud-provider-kind, and wait for them.")
+    up.add_argument("--kind", action="store_true", help="create the kind cluster instead of starting the sandbox")
+    up.add_argument("--dry-run", action="store_true", help="print the commands without running them")
+    up.add_argument("--skip-build", action="store_true", help=f"do not rebuild the app image {kind.IMAGE}")
+    up.add_argument("--no-load-balancer", action="store_true",
+                    help="do not start cloud-provider-kind (reach the API with kubectl port-forward instead)")
+    _sandbox_flags(up)
+    up.set_defaults(func=cmd_up)
+
+    down = sub.add_parser("down", help="stop the sandbox, or with --kind delete the kind cluster")
+    down.add_argument("--kind", action="store_true", help=f"delete the kind cluster '{kind.CLUSTER}' and the "
+                      "cloud-provider-kind container")
+    down.add_argument("--dry-run", action="store_true", help="print the commands without running them")
+    down.set_defaults(func=cmd_down)
+
+    check = sub.add_parser("check", help="preflight: is this machine ready? (each failure says how to fix it)")
+    check.add_argument("--kind", action="store_true", help="also check Docker, kind, memory, inotify limits and, "
+                       "if the cluster exists, metrics-server, KEDA and the load balancer")
+    check.set_defaults(func=cmd_check)
+
+    sandbox = sub.add_parser("sandbox", help="start, stop or show the simulated cluster")
+    sandbox.add_argument("action", choices=["start", "stop", "status"])
+    _sandbox_flags(sandbox)
+    sandbox.set_defaults(func=cmd_sandbox)
+
+    lab = sub.add_parser("lab", help="JupyterLab on notebooks/, pointed at the sandbox (default) or --kind",
+                         description="Start the sandbox (unless --kind or --context) and JupyterLab on notebooks/ "
+                         "with WORKSHOP_CLUSTER (and KUBECONFIG, WORKSHOP_CONTEXT, WORKSHOP_LEARNER) set for the "
+                         "helpers.")
+    _cluster_flags(lab)
+    lab.add_argument("--port", type=int, help="JupyterLab's port")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    lab.set_defaults(func=cmd_lab)
+
+    reset = sub.add_parser("reset", help="remove the workshop's objects, or bring the cluster to a chapter's start")
+    reset.add_argument("--to", type=int, metavar="NN", help="the chapter to catch up to (e.g. 04)")
+    _cluster_flags(reset)
+    reset.set_defaults(func=cmd_reset)
+
+    progress = sub.add_parser("progress", help="instructors: which chapters' checkpoints pass, per learner")
+    _cluster_flags(progress, learner=False)
+    progress.add_argument("--learner", dest="learners", action="append", metavar="NAME",
+                          help="a learner (namespace containo-NAME); repeat for several (default: all found)")
+    progress.add_argument("--namespace", action="append", metavar="NS", help="a namespace; repeat for several")
+    progress.set_defaults(func=cmd_progress)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as error:
+        if not isinstance(error, (CliError, kind.ToolMissing, kind.StepFailed, *_helpers_errors())):
+            raise
+        print(f"workshop {args.command}: {error}", file=sys.stderr)
+        return 1
+
+
+def _helpers_errors() -> tuple[type, ...]:
+    """The helpers' own error (a message meant for people), when the helpers are loaded."""
+    errors = sys.modules.get("helpers.errors")
+    return (errors.WorkshopError,) if errors and hasattr(errors, "WorkshopError") else ()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""connect(): choose the workshop's cluster explicitly, and the learner's namespace.
+
+    connect()                       the sandbox (started in the background if it is not running)
+    connect("kind")                 the kind cluster from `workshop up --kind` (context kind-workshop)
+    connect(context="workshop-aks") a cluster you name; WORKSHOP_CONTEXT=... does the same
+    connect(learner="alice")        work in namespace containo-alice (or set WORKSHOP_LEARNER=alice)
+
+Every other helper uses the connection made here (or makes the default one on first use); none of them ever
+falls back to kubectl's current context.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import urllib3
+from kubernetes import config as kube_config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from . import guard
+from .api import Api
+from .errors import WorkshopError, explain
+
+NAMESPACE = "containo"
+LEARNER_ENV = "WORKSHOP_LEARNER"
+TIME_SCALE_ENV = "WORKSHOP_TIME_SCALE"
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+ADVICE = {
+    "sandbox": "The sandbox is a local process: connect() starts it again; `workshop sandbox status` shows it.",
+    "kind": "Is Docker running (`docker ps`) and does `kind get clusters` list `workshop`? "
+            "Create it with `workshop up --kind`.",
+    "context": "Check that the cluster is up and your credentials or VPN work: "
+               "`kubectl --context {context} get namespaces`.",
+}
+
+
+@dataclass
+class Connection:
+    """Where the helpers work: one cluster (kubeconfig + context) and one namespace."""
+    cluster: str  # "sandbox", "kind" or "context"
+    context: str
+    kubeconfig: str | None  # None: kubectl's default loading rules (KUBECONFIG or ~/.kube/config)
+    namespace: str
+    learner: str | None
+    api: Api = field(repr=False)
+    server: str = ""
+    version: str = ""
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.cluster].format(context=self.context)
+
+    def __repr__(self) -> str:
+        what = {"sandbox": "the sandbox", "kind": "the kind cluster"}.get(self.cluster, "cluster")
+        return (f"Connected to {what} (context {self.context}, Kubernetes {self.version or 'unknown'}); "
+                f"working in namespace {self.namespace}.")
+
+
+_current: Connection | None = None
+
+
+def namespace_for(learner: str | None) -> str:
+    """`containo` for the workshop, `containo-<learner>` when learners share a cluster."""
+    if not learner:
+        return NAMESPACE
+    namespace = f"{NAMESPACE}-{learner}"
+    if not _LABEL.match(learner) or len(namespace) > 63:
+        raise WorkshopError(f"Learner name {learner!r} cannot be part of a namespace name: use lowercase letters, "
+                            f"digits and '-', starting and ending with a letter or digit, at most "
+                            f"{63 - len(NAMESPACE) - 1} characters (for example 'alice' or 'bob-2').")
+    return namespace
+
+
+def default_kubeconfig() -> str:
+    return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+
+
+def _sandbox_kubeconfig() -> str:
+    from sandbox import daemon  # the simulator ships with the workshop; imported only when it is used
+
+    scale = float(os.environ.get(TIME_SCALE_ENV) or 1.0)
+    try:
+        status = daemon.start(time_scale=scale)
+    except Exception as exc:  # the daemon explains its own failures; keep them, drop the traceback
+        raise WorkshopError(f"The sandbox could not be started: {exc}") from None
+    return str(status.kubeconfig)
+
+
+def _contexts(kubeconfig: str) -> tuple[list[str], str | None]:
+    try:
+        contexts, current = kube_config.list_kube_config_contexts(config_file=kubeconfig)
+    except (ConfigException, OSError):
+        return [], None
+    return [c["name"] for c in contexts], (current or {}).get("name")
+
+
+def _open(choice: guard.Choice, kubeconfig: str, namespace: str, learner: str | None) -> Connection:
+    client = kube_config.new_client_from_config(config_file=kubeconfig, context=choice.context)
+    conn = Connection(choice.cluster, choice.context, kubeconfig, namespace, learner, Api(client),
+                      server=client.configuration.host)
+    try:
+        conn.version = conn.api.request("GET", "/version", timeout=5).get("gitVersion", "")
+    except (ApiException, urllib3.exceptions.HTTPError, ConnectionError) as exc:
+        raise WorkshopError(explain(exc, conn.server, conn.advice)) from None
+    return conn
+
+
+def connect(cluster: str | None = None, *, context: str | None = None, learner: str | None = None,
+            kubeconfig: str | None = None) -> Connection:
+    """Choose the cluster and namespace every helper uses, check that the cluster answers, and return it.
+
+    cluster:    "sandbox" (the default), "kind", or a kubeconfig context name
+    context:    a kubeconfig context to use; WORKSHOP_CONTEXT sets it for a whole session
+    learner:    your name when learners share one cluster: you work in containo-<learner> (WORKSHOP_LEARNER)
+    kubeconfig: where to read contexts from (default: KUBECONFIG or ~/.kube/config; the sandbox has its own)
+
+    The current kubectl context is never used just because it is current: a production cluster may be current
+    on your laptop. Name the context you want and the helpers use it.
+    """
+    global _current
+    choice = guard.choose(cluster, context, os.environ)
+    learner = learner or os.environ.get(LEARNER_ENV) or None
+    namespace = namespace_for(learner)
+    if choice.cluster == "sandbox" and not kubeconfig:
+        kubeconfig = _sandbox_kubeconfig()
+    kubeconfig = kubeconfig or default_kubeconfig()
+    contexts, current_name = _contexts(kubeconfig)
+    choice = guard.check(choice, contexts, current_name, kubeconfig)
+    _current = _open(choice, kubeconfig, namespace, learner)
+    return _current
+
+
+def connected() -> Connection | None:
+    """The connection made so far, without making one."""
+    return _current
+
+
+def current() -> Connection:
+    """The connection every helper uses; the first call connects with the defaults (see connect())."""
+    return _current or connect()
+
+
+def disconnect() -> None:
+    global _current
+    if _current is not None:
+        _current.api.client.close()
+    _current = None

@@ -1,0 +1,37 @@
+"""The values that change from run to run (ages, IPs, uids, random name suffixes, node ports), as patterns.
+
+Notebooks store their outputs and nbval compares them on every CI run; these patterns turn the volatile parts
+into fixed words so that equal states compare equal. `nbval_sanitize_file()` writes them in nbval's format.
+"""
+from __future__ import annotations
+
+import re
+
+# Kubernetes' random suffixes use this alphabet (apimachinery rand.String / SafeEncodeString): no vowels.
+_ALNUM = "bcdfghjklmnpqrstvwxz2456789"
+
+PATTERNS: list[tuple[str, str]] = [
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "TIMESTAMP"),
+    (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "UID"),
+    (r'resourceVersion: "\d+"', 'resourceVersion: "RV"'),
+    (rf"\b(containo-[a-z0-9-]+?)-[{_ALNUM}]{{6,10}}-[{_ALNUM}]{{5}}\b", r"\1-HASH-SUFFIX"),  # pods
+    (rf"\b(containo-[a-z0-9-]+?)-[{_ALNUM}]{{6,10}}\b", r"\1-HASH"),  # replica sets
+    (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "IP"),
+    (r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", r"\1:NODEPORT/\2"),
+    (r"\b\d+[smhdy](\d+[smh])?( ago)?\b", "AGE"),
+    (r"[ \t]{2,}", " "),  # column widths follow the longest (volatile) value
+]
+
+
+def sanitize(text: str) -> str:
+    """The text with every volatile value replaced by its fixed word."""
+    for pattern, replacement in PATTERNS:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def nbval_sanitize_file() -> str:
+    """The patterns as an nbval `--sanitize-with` file."""
+    sections = [f"[volatile{i}]\nregex: {pattern}\nreplace: {replacement}\n"
+                for i, (pattern, replacement) in enumerate(PATTERNS, 1)]
+    return "\n".join(sections)

@@ -1,0 +1,21 @@
+"""nbval runs every notebook against a sandbox of its own: the kernels inherit WORKSHOP_HOME (where connect()
+starts the sandbox) and a time scale, both set here before the first kernel starts; the sandbox stops at the end."""
+import os
+import tempfile
+
+_OWN_HOME = None
+
+
+def pytest_configure(config):
+    global _OWN_HOME
+    if "WORKSHOP_HOME" not in os.environ:
+        _OWN_HOME = tempfile.mkdtemp(prefix="workshop-nbval-")
+        os.environ["WORKSHOP_HOME"] = _OWN_HOME
+    # Simulated delays (image pulls, readiness, HPA windows) run this many times faster; outputs do not change.
+    os.environ.setdefault("WORKSHOP_TIME_SCALE", "10")
+
+
+def pytest_unconfigure(config):
+    if _OWN_HOME:
+        from sandbox import daemon
+        daemon.stop(_OWN_HOME)

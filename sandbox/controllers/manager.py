@@ -1,0 +1,82 @@
+"""kube-controller-manager, kube-scheduler, the kubelets and cloud-provider-kind of the sandbox in one object:
+`ControllerManager(registry, clock, nodes=3, root_ca=pem)`, then `await start()` (nodes exist when it returns)
+and `await stop()`. All controllers share one set of informers fed by the Registry and one event recorder.
+`root_ca` is the PEM the kube-root-ca.crt ConfigMaps carry: the server's CA when given, else a CA made here."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import trustme
+
+from sandbox.clock import Clock
+from sandbox.controllers.base import Context, InformerFactory
+from sandbox.controllers.bootstrap import api_server_endpoints
+from sandbox.controllers.deployment import DeploymentController
+from sandbox.controllers.endpoints import EndpointsController
+from sandbox.controllers.endpointslice import EndpointSliceController
+from sandbox.controllers.events import EventRecorder
+from sandbox.controllers.garbage_collector import GarbageCollector
+from sandbox.controllers.horizontal_pod_autoscaler import HorizontalPodAutoscalerController
+from sandbox.controllers.kubelet import Kubelet
+from sandbox.controllers.namespace import NamespaceController
+from sandbox.controllers.node import NodeController
+from sandbox.controllers.replicaset import ReplicaSetController
+from sandbox.controllers.rootca import RootCAPublisher
+from sandbox.controllers.scaled_object import ScaledObjectController
+from sandbox.controllers.scheduler import Scheduler
+from sandbox.controllers.service import ServiceController
+from sandbox.controllers.serviceaccount import ServiceAccountController
+from sandbox.simulation import nodes as simulated_nodes
+
+log = logging.getLogger(__name__)
+
+CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, ReplicaSetController, Scheduler,
+               Kubelet, ServiceController, EndpointSliceController, EndpointsController, ServiceAccountController,
+               RootCAPublisher, HorizontalPodAutoscalerController, ScaledObjectController)
+
+
+class ControllerManager:
+    def __init__(self, registry, clock: Clock, *, nodes: int = 3, root_ca: bytes | str | None = None):
+        self.registry, self.clock = registry, clock
+        self.nodes = simulated_nodes.cluster(nodes)
+        self.informers = InformerFactory(registry)
+        self.recorder = EventRecorder(registry, clock)
+        if root_ca is None:
+            root_ca = trustme.CA(organization_name="containo workshop sandbox").cert_pem.bytes()
+        if isinstance(root_ca, bytes):
+            root_ca = root_ca.decode()
+        ctx = Context(registry, clock, self.informers, self.recorder, self.nodes, root_ca)
+        self.node_controller = NodeController(ctx)
+        self.controllers = [self.node_controller] + [cls(ctx) for cls in CONTROLLERS]
+        self._events: asyncio.Task | None = None
+        self.running = False
+
+    def controller(self, name: str):
+        return next(c for c in self.controllers if c.name == name)
+
+    async def start(self) -> None:
+        if self.running:
+            return
+        api_server_endpoints(self.registry, self.nodes[0].ip)
+        for controller in self.controllers:
+            controller.setup()
+        self.informers.start()
+        self.node_controller.register()
+        for controller in self.controllers:
+            controller.started()
+            controller.start()
+        self._events = asyncio.create_task(self.recorder.run(), name="event-recorder")
+        self.running = True
+        log.info("controllers started: %d simulated nodes", len(self.nodes))
+
+    async def stop(self) -> None:
+        if not self.running:
+            return
+        self.running = False
+        for controller in self.controllers:
+            await controller.stop()
+        if self._events is not None:
+            self._events.cancel()
+            await asyncio.gather(self._events, return_exceptions=True)
+        self.informers.stop()

@@ -1,0 +1,129 @@
+"""kube-scheduler: binds each pending pod (schedulerName default-scheduler, no nodeName) to the node the filter
+and score in scheduling.py choose, keeping a NodeInfo per node (requests, pod count, host ports) up to date
+from the pod cache instead of summing pods per decision. A pod that fits nowhere stays Pending with
+PodScheduled=False/Unschedulable and a FailedScheduling event, and is tried again when a node changes or a pod
+goes away (or every five minutes, like the unschedulable queue's flush)."""
+from __future__ import annotations
+
+from sandbox.controllers import podutil, scheduling
+from sandbox.controllers.base import DELETED, Controller, controller_ref, key_of, rt_of, split_key
+from sandbox.controllers.scheduling import NodeInfo
+from sandbox.machinery.errors import StatusError
+
+PODS = rt_of("", "pods")
+SCHEDULER_NAME = "default-scheduler"
+MANAGER = "kube-scheduler"
+RETRY_ON_CHANGE = 1.0  # simulated seconds: podInitialBackoffSeconds
+UNSCHEDULABLE_FLUSH = 300.0  # podMaxInUnschedulablePodsDuration
+
+
+def wants_scheduling(pod: dict) -> bool:
+    spec = pod.get("spec") or {}
+    return (not spec.get("nodeName") and (spec.get("schedulerName") or SCHEDULER_NAME) == SCHEDULER_NAME
+            and podutil.is_active(pod))
+
+
+def _schedulable_view(node: dict) -> tuple:
+    return (node.get("spec"), node["metadata"].get("labels"), (node.get("status") or {}).get("allocatable"))
+
+
+class Scheduler(Controller):
+    name = "default-scheduler"
+
+    def setup(self) -> None:
+        self.pods = self.informer("", "pods")
+        self.nodes = self.informer("", "nodes")
+        self.infos: dict[str, NodeInfo] = {}
+        self.accounted: dict[str, tuple] = {}  # pod key -> (node, uid, requests, owner, ports)
+        self.unschedulable: set[str] = set()
+        self.nodes.add_handler(self._on_node)
+        self.pods.add_handler(self._on_pod)
+
+    # caches -------------------------------------------------------------------------------------------------------
+    def _on_node(self, kind: str, old: dict | None, new: dict | None) -> None:
+        name = (new or old)["metadata"]["name"]
+        if kind == DELETED:
+            self.infos.pop(name, None)
+            return
+        if name in self.infos:
+            self.infos[name].set_node(new)
+            if old is not None and _schedulable_view(old) == _schedulable_view(new):
+                return  # a heartbeat: nothing a pending pod could now fit into
+        else:
+            self.infos[name] = NodeInfo(new)
+            for entry in self.accounted.values():
+                if entry[0] == name:
+                    self.infos[name].add(entry[2], entry[3], entry[4])
+        self._retry_unschedulable()
+
+    def _on_pod(self, kind: str, old: dict | None, new: dict | None) -> None:
+        pod = new or old
+        key = key_of(pod)
+        counted = new is not None and (new.get("spec") or {}).get("nodeName") and \
+            (new.get("status") or {}).get("phase") not in podutil.TERMINAL
+        entry = self.accounted.get(key)
+        if entry and (not counted or entry[0] != new["spec"]["nodeName"] or entry[1] != new["metadata"]["uid"]):
+            self._unaccount(key)
+            self._retry_unschedulable()
+            entry = None
+        if counted and entry is None:
+            ref = controller_ref(new)
+            entry = (new["spec"]["nodeName"], new["metadata"]["uid"], podutil.pod_requests(new),
+                     ref["uid"] if ref else None, scheduling.host_ports(new))
+            self.accounted[key] = entry
+            info = self.infos.get(entry[0])
+            if info is not None:
+                info.add(entry[2], entry[3], entry[4])
+        if kind == DELETED:
+            self.unschedulable.discard(key)
+        elif wants_scheduling(new) and key not in self.unschedulable:
+            self.queue.add(key)
+
+    def _unaccount(self, key: str) -> None:
+        node, _, requests, owner, ports = self.accounted.pop(key)
+        info = self.infos.get(node)
+        if info is not None:
+            info.add(requests, owner, ports, sign=-1)
+
+    def _retry_unschedulable(self) -> None:
+        for key in self.unschedulable:
+            self.enqueue_after(key, RETRY_ON_CHANGE)
+
+    # scheduling ---------------------------------------------------------------------------------------------------
+    async def reconcile(self, key: str) -> None:
+        namespace, name = split_key(key)
+        pod = self.pods.get(namespace, name)
+        if pod is None or not wants_scheduling(pod):
+            self.unschedulable.discard(key)
+            return
+        ref = controller_ref(pod)
+        node, verdicts = scheduling.pick(pod, podutil.pod_requests(pod), ref["uid"] if ref else None,
+                                         list(self.infos.values()))
+        if node is None:
+            self._unschedulable(key, pod, scheduling.fit_error(pod, verdicts))
+            return
+        try:
+            self.registry.bind(namespace, name, node)
+        except StatusError as e:
+            if e.code in (404, 409):  # deleted or bound meanwhile
+                return
+            raise
+        self.unschedulable.discard(key)
+        self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {namespace}/{name} to {node}",
+                            component=SCHEDULER_NAME, manager=MANAGER)
+
+    def _unschedulable(self, key: str, pod: dict, message: str) -> None:
+        self.unschedulable.add(key)
+        self.recorder.event(pod, "Warning", "FailedScheduling", message, component=SCHEDULER_NAME, manager=MANAGER)
+        status = dict(pod.get("status") or {})
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+        current = podutil.condition(pod, "PodScheduled")
+        if not (current and current.get("status") == "False" and current.get("message") == message):
+            conditions.append({"type": "PodScheduled", "status": "False", "lastProbeTime": None,
+                               "lastTransitionTime": self.clock.timestamp(), "reason": "Unschedulable",
+                               "message": message})
+            status["conditions"] = conditions
+            meta = pod["metadata"]
+            self.registry.update(PODS, meta["namespace"], meta["name"], {**pod, "status": status},
+                                 subresource="status", field_manager=MANAGER)
+        self.enqueue_after(key, UNSCHEDULABLE_FLUSH)

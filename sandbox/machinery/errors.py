@@ -1,0 +1,110 @@
+"""API errors as the Kubernetes API server reports them: a `Status` object with the real reason, code and
+message wording (k8s.io/apimachinery/pkg/api/errors), so clients see what a real cluster would say."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Cause:
+    field: str
+    message: str
+    reason: str  # FieldValueRequired, FieldValueInvalid, FieldValueDuplicate, FieldValueNotSupported, ...
+
+
+class StatusError(Exception):
+    """Raised anywhere in the sandbox; the HTTP layer turns it into a Status body with `code`."""
+
+    def __init__(self, code: int, reason: str, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.code, self.reason, self.message, self.details = code, reason, message, details
+
+    def status(self) -> dict:
+        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                "message": self.message, "reason": self.reason, "code": self.code}
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+def _qualified(group: str, plural: str) -> str:
+    return f"{plural}.{group}" if group else plural
+
+
+def _details(name: str, group: str, plural: str) -> dict:
+    details = {"name": name, "kind": plural}
+    if group:
+        details["group"] = group
+    return details
+
+
+def not_found(group: str, plural: str, name: str) -> StatusError:
+    return StatusError(404, "NotFound", f'{_qualified(group, plural)} "{name}" not found',
+                       _details(name, group, plural))
+
+
+def already_exists(group: str, plural: str, name: str) -> StatusError:
+    return StatusError(409, "AlreadyExists", f'{_qualified(group, plural)} "{name}" already exists',
+                       _details(name, group, plural))
+
+
+def conflict(group: str, plural: str, name: str, why: str) -> StatusError:
+    return StatusError(409, "Conflict",
+                       f'Operation cannot be fulfilled on {_qualified(group, plural)} "{name}": {why}',
+                       _details(name, group, plural))
+
+
+STALE_OBJECT = "the object has been modified; please apply your changes to the latest version and try again"
+
+
+def invalid(group: str, kind: str, name: str, causes: list[Cause]) -> StatusError:
+    """`Deployment.apps "web" is invalid: [spec.selector: Required value, ...]` with one cause per field."""
+    qualified_kind = f"{kind}.{group}" if group else kind
+    messages = [f"{c.field}: {c.message}" for c in causes]
+    joined = messages[0] if len(messages) == 1 else "[" + ", ".join(messages) + "]"
+    details = {"name": name, "kind": kind,
+               "causes": [{"reason": c.reason, "message": c.message, "field": c.field} for c in causes]}
+    if group:
+        details["group"] = group
+    return StatusError(422, "Invalid", f'{qualified_kind} "{name}" is invalid: {joined}', details)
+
+
+def forbidden(group: str, plural: str, name: str, why: str) -> StatusError:
+    return StatusError(403, "Forbidden", f'{_qualified(group, plural)} "{name}" is forbidden: {why}',
+                       _details(name, group, plural))
+
+
+def bad_request(message: str) -> StatusError:
+    return StatusError(400, "BadRequest", message)
+
+
+def method_not_allowed(message: str = "the server does not allow this method on the requested resource") -> StatusError:
+    return StatusError(405, "MethodNotAllowed", message)
+
+
+def unauthorized() -> StatusError:
+    return StatusError(401, "Unauthorized", "Unauthorized")
+
+
+def gone(message: str) -> StatusError:
+    return StatusError(410, "Expired", message)
+
+
+def too_large() -> StatusError:
+    return StatusError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728")
+
+
+def unsupported_media_type(content_type: str) -> StatusError:
+    # The real server lists what it accepts, whatever was sent; for patches, kube-apiserver names the patch types.
+    accepted = ("application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+                if "patch" in content_type else "application/json, application/yaml, application/vnd.kubernetes.protobuf")
+    return StatusError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
+                       f"accepted media types include: {accepted}")
+
+
+def not_acceptable(message: str) -> StatusError:
+    return StatusError(406, "NotAcceptable", message)
+
+
+def internal(message: str) -> StatusError:
+    return StatusError(500, "InternalError", f"Internal error occurred: {message}")

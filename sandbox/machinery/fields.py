@@ -1,0 +1,156 @@
+"""Field selectors (`?fieldSelector=status.phase=Running,spec.nodeName!=x`) as k8s.io/apimachinery/pkg/fields
+parses them, with the per-kind field labels the API server accepts (each kind's field label conversion func)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import errors
+from .resources import ResourceType
+
+_META = ("metadata.name", "metadata.namespace")
+_EVENT_FIELDS = ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+                 "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+                 "reason", "reportingComponent", "source", "type")
+
+# (group, kind) -> labels beyond metadata.name/metadata.namespace.
+SUPPORTED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", "Pod"): ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                  "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"),
+    ("", "Node"): ("spec.unschedulable",),
+    ("", "Namespace"): ("status.phase",),
+    ("", "Secret"): ("type",),
+    ("", "Event"): _EVENT_FIELDS,
+    ("", "Service"): ("spec.clusterIP", "spec.type"),
+    ("apps", "ReplicaSet"): ("status.replicas",),
+}
+
+# Field labels whose value is not found at the same dotted path.
+_VALUE_PATHS = {"source": ("source", "component"), "status.podIPs": ("status", "podIP")}
+_DEFAULT_VALUES = {"spec.unschedulable": "false", "spec.hostNetwork": "false"}
+
+
+@dataclass(frozen=True)
+class Term:
+    field: str
+    value: str
+    negated: bool = False
+
+    def matches(self, obj: dict) -> bool:
+        return (field_value(obj, self.field) == self.value) != self.negated
+
+    def __str__(self) -> str:
+        return f"{self.field}{'!=' if self.negated else '='}{_escape(self.value)}"
+
+
+@dataclass(frozen=True)
+class FieldSelector:
+    terms: tuple[Term, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+    def matches(self, obj) -> bool:
+        return isinstance(obj, dict) and all(t.matches(obj) for t in self.terms)
+
+    def requires(self, field: str) -> str | None:
+        """The value an exact `field=value` term demands (lets callers narrow a list cheaply)."""
+        for t in self.terms:
+            if t.field == field and not t.negated:
+                return t.value
+        return None
+
+    def __str__(self) -> str:
+        return ",".join(str(t) for t in self.terms)
+
+
+def supported_fields(rt: ResourceType) -> tuple[str, ...]:
+    if rt.kind == "Namespace":
+        return ("metadata.name",) + SUPPORTED[("", "Namespace")]
+    return _META + SUPPORTED.get((rt.group, rt.kind), ())
+
+
+def field_value(obj: dict, label: str) -> str:
+    """The string a field label selects on (bools as "true"/"false", numbers in decimal, absent as "")."""
+    node = obj
+    for part in _VALUE_PATHS.get(label, label.split(".")):
+        node = node.get(part) if isinstance(node, dict) else None
+    if node is None:
+        return _DEFAULT_VALUES.get(label, "")
+    if isinstance(node, bool):
+        return "true" if node else "false"
+    return str(node)
+
+
+def parse(text, rt: ResourceType) -> FieldSelector:
+    """The `fieldSelector` query parameter for resource type `rt`; 400 BadRequest when it cannot be used."""
+    if text is None or text == "":
+        return FieldSelector()
+    if not isinstance(text, str):
+        raise errors.bad_request(f"invalid field selector: {text!r}")
+    allowed = supported_fields(rt)
+    terms = []
+    for part in sorted(_split_terms(text)):
+        if part == "":
+            continue
+        split = _split_term(part)
+        if split is None:
+            raise errors.bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
+        lhs, op, rhs = split
+        value = _unescape(rhs)
+        if lhs not in allowed:
+            raise errors.bad_request(f"field label not supported: {lhs}")
+        terms.append(Term(lhs, value, op == "!="))
+    return FieldSelector(tuple(terms))
+
+
+def _split_terms(text: str) -> list[str]:
+    """Split on commas that are not escaped with a backslash."""
+    terms, current, escaped = [], [], False
+    for ch in text:
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\":
+            current.append(ch)
+            escaped = True
+        elif ch == ",":
+            terms.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    terms.append("".join(current))
+    return terms
+
+
+def _split_term(term: str) -> tuple[str, str, str] | None:
+    for i in range(len(term)):
+        for op in ("!=", "==", "="):
+            if term.startswith(op, i):
+                return term[:i], op, term[i + len(op):]
+    return None
+
+
+def _unescape(value: str) -> str:
+    if "\\" not in value and "=" not in value and "," not in value:
+        return value
+    out, escaped = [], False
+    for ch in value:
+        if escaped:
+            if ch not in "\\,=":
+                raise errors.bad_request(f"invalid field selector: invalid escape sequence: \\{ch}")
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in ",=":
+            raise errors.bad_request(f"invalid field selector: unescaped character in value: {ord(ch)}")
+        else:
+            out.append(ch)
+    if escaped:
+        raise errors.bad_request("invalid field selector: invalid escape sequence: \\")
+    return "".join(out)
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=")

@@ -1,0 +1,136 @@
+"""The three patch formats of PATCH requests, applied the way kube-apiserver applies them:
+
+- JSON patch (RFC 6902, application/json-patch+json) with the `jsonpatch` library;
+- JSON merge patch (RFC 7386, application/merge-patch+json);
+- strategic merge patch (application/strategic-merge-patch+json), in strategic_merge_patch.py.
+
+Every function works on copies and returns a new dict; bad patches raise StatusError."""
+from __future__ import annotations
+
+import copy
+
+import jsonpatch
+import jsonpointer
+
+from . import crd_schemas, errors, schemas, strategic_merge_patch
+
+MAX_JSON_PATCH_OPERATIONS = 10000
+
+
+class PatchRejected(errors.StatusError):
+    """What the apiserver answers when a JSON patch cannot be applied: NewGenericServerResponse(422), whose
+    message is generic and whose details carry no causes. The library's own explanation is kept in `.why`."""
+
+    def __init__(self, why: str):
+        super().__init__(422, "Invalid", "the server rejected our request due to an error in our request", {})
+        self.why = why
+
+
+def _rejected(message: str) -> errors.StatusError:
+    return PatchRejected(message)
+
+
+# --- JSON patch --------------------------------------------------------------------------------------------------
+def apply_json_patch(obj: dict, ops) -> dict:
+    if not isinstance(ops, list):
+        raise errors.bad_request(f"json: cannot unmarshal {_kind(ops)} into Go value of type jsonpatch.Patch")
+    if len(ops) > MAX_JSON_PATCH_OPERATIONS:
+        raise errors.StatusError(413, "RequestEntityTooLarge", "Request entity too large: The allowed maximum "
+                                 f"operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}")
+    for op in ops:
+        if not isinstance(op, dict):
+            raise errors.bad_request(f"json: cannot unmarshal {_kind(op)} into Go value of type jsonpatch.Operation")
+    try:
+        doc = copy.deepcopy(obj)
+        for op in ops:  # one at a time, so a failure names its operation as evanphx/json-patch does
+            doc = _apply_operation(doc, op)
+    except RecursionError:
+        raise errors.bad_request("the patch is nested too deeply") from None
+    return doc
+
+
+_MISSING = {"add": 'add operation does not apply: doc is missing path: "{path}": missing value',
+            "remove": 'remove operation does not apply: doc is missing path: "{path}": missing value',
+            "replace": "replace operation does not apply: doc is missing key: {path}: missing value",
+            "move": "move operation does not apply: doc is missing from path: {from_}: missing value",
+            "copy": "copy operation does not apply: doc is missing from path: {from_}: missing value",
+            "test": "testing value {path} failed: test failed"}
+
+
+def _apply_operation(doc, op: dict):
+    kind = op.get("op")
+    if kind not in _MISSING:
+        raise _rejected(f"Unexpected kind: {kind if isinstance(kind, str) else ''}")
+    for field in ("path",) + (("from",) if kind in ("move", "copy") else ()):
+        if not isinstance(op.get(field), str):
+            raise _rejected(f"{kind} operation does not apply: doc is missing {field} field: missing value")
+    if kind in ("add", "replace", "test") and "value" not in op:
+        raise _rejected(f"{kind} operation does not apply: doc is missing value field: missing value")
+    try:
+        return jsonpatch.JsonPatch([copy.deepcopy(op)]).apply(doc)
+    except jsonpatch.JsonPatchTestFailed:
+        raise _rejected(_MISSING["test"].format(path=op["path"])) from None
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, IndexError, KeyError, TypeError,
+            ValueError, AttributeError):
+        raise _rejected(_MISSING[kind].format(path=op["path"], from_=op.get("from", ""))) from None
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if value is None:
+        return "null"
+    return "number"
+
+
+# --- JSON merge patch --------------------------------------------------------------------------------------------
+def apply_merge_patch(obj: dict, patch) -> dict:
+    """RFC 7386: objects merge key by key, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        raise errors.bad_request(f"json: cannot unmarshal {_kind(patch)} into Go value of type "
+                                 "map[string]interface {}")
+    try:
+        return _merge(copy.deepcopy(obj) if isinstance(obj, dict) else {}, patch)
+    except RecursionError:
+        raise errors.bad_request("the patch is nested too deeply") from None
+
+
+def _merge(target, patch):
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    if not isinstance(target, dict):
+        target = {}
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = _merge(target.get(key), value)
+    return target
+
+
+# --- strategic merge patch ---------------------------------------------------------------------------------------
+def apply_strategic_merge_patch(obj: dict, patch, api_version: str, kind: str) -> dict:
+    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+    if group in crd_schemas.CUSTOM_RESOURCE_GROUPS:  # CRDs carry no patch strategies: the server refuses
+        raise errors.StatusError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                                 "accepted media types include: application/json-patch+json, "
+                                 "application/merge-patch+json, application/apply-patch+yaml")
+    if not isinstance(patch, dict):
+        raise errors.bad_request(f"json: cannot unmarshal {_kind(patch)} into Go value of type "
+                                 "map[string]interface {}")
+    schema = schemas.for_kind(api_version, kind)
+    try:
+        return strategic_merge_patch.merge(copy.deepcopy(obj) if isinstance(obj, dict) else {},
+                                           copy.deepcopy(patch), schema)
+    except strategic_merge_patch.PatchError as e:
+        if e.code == 422:
+            raise errors.StatusError(422, "Invalid", str(e)) from None
+        raise errors.bad_request(str(e)) from None
+    except RecursionError:
+        raise errors.bad_request("the patch is nested too deeply") from None

@@ -1,0 +1,159 @@
+"""Deletion as the generic registry store does it: preconditions, graceful deletion of pods (the simulated
+kubelet finishes it), finalizers, propagation policies recorded as the garbage collector's finalizers, namespaces
+that terminate until finalized, and the answer (the object, or a Status) a DELETE gets."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from sandbox.machinery import errors
+from sandbox.machinery.errors import Cause, StatusError
+from sandbox.machinery.resources import ResourceType
+from sandbox.registry import strategies
+
+
+class DeletionMixin:
+    """Registry.delete and delete_collection (mixed into Registry, whose helpers they use)."""
+
+    def delete(self, rt: ResourceType, namespace: str | None, name: str, *, grace_period_seconds: int | None = None,
+               propagation_policy: str | None = None, preconditions: dict | None = None,
+               dry_run: bool = False) -> dict:
+        self._check_verb(rt, "delete")
+        obj = self._stored(rt, namespace, name)
+        meta = obj["metadata"]
+        self._check_preconditions(rt, name, meta, preconditions or {})
+        if propagation_policy not in (None, "", "Background", "Foreground", "Orphan"):
+            raise errors.invalid("meta.k8s.io", "DeleteOptions", "", [Cause(
+                "propagationPolicy", f'Unsupported value: "{propagation_policy}": supported values: "Foreground", '
+                '"Background", "Orphan", "nil"', "FieldValueNotSupported")])
+        if grace_period_seconds is not None and grace_period_seconds < 0:
+            grace_period_seconds = 0
+        ns = self._ns(rt, namespace)
+        changed = _propagation_finalizers(meta, propagation_policy)
+        if rt.storage_key == "namespaces":
+            return self._delete_namespace(rt, obj, changed, dry_run)
+        if strategies.strategy(rt).graceful:
+            pending = self._graceful(obj, grace_period_seconds)
+            if pending is not None:
+                if pending or changed:
+                    self._put_unless_dry(rt, ns, name, obj, dry_run)
+                return self._out(rt, obj)
+            if meta.get("deletionGracePeriodSeconds"):  # the kubelet's final delete: finalizers may now finish it
+                meta["deletionGracePeriodSeconds"] = 0
+                changed = True
+        if meta.get("finalizers"):
+            if not meta.get("deletionTimestamp"):
+                meta["deletionTimestamp"] = self.clock.timestamp()
+                meta["deletionGracePeriodSeconds"] = 0
+                changed = True
+            if changed:
+                self._put_unless_dry(rt, ns, name, obj, dry_run)
+            return self._out(rt, obj)
+        if dry_run:
+            return self._deleted_response(rt, obj)
+        return self._deleted_response(rt, self._remove(rt, ns, name, obj))
+
+    def _graceful(self, pod: dict, grace: int | None) -> bool | None:
+        """Pod graceful deletion (BeforeDelete): None when the pod may go now, else whether deletionTimestamp
+        was set or shortened (False: already pending with a shorter grace period)."""
+        meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+        if grace is None:
+            grace = spec.get("terminationGracePeriodSeconds", 30)
+        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+            grace = 0  # nothing runs it: no kubelet has to stop anything
+        current = meta.get("deletionGracePeriodSeconds")
+        if meta.get("deletionTimestamp") and current is not None and current <= grace:
+            return False if current > 0 else None
+        if grace == 0:
+            return None
+        meta["deletionTimestamp"] = _now_plus(grace)
+        meta["deletionGracePeriodSeconds"] = grace
+        return True
+
+    def _delete_namespace(self, rt: ResourceType, obj: dict, changed: bool, dry_run: bool) -> dict:
+        meta = obj["metadata"]
+        if not meta.get("deletionTimestamp"):
+            meta["deletionTimestamp"] = self.clock.timestamp()
+            meta["deletionGracePeriodSeconds"] = 0
+            obj.setdefault("status", {})["phase"] = "Terminating"
+            self._put_unless_dry(rt, "", meta["name"], obj, dry_run)
+            return obj
+        if meta.get("finalizers") or (obj.get("spec") or {}).get("finalizers"):
+            if changed:
+                self._put_unless_dry(rt, "", meta["name"], obj, dry_run)
+            return obj
+        if dry_run:
+            return self._deleted_response(rt, obj)
+        return self._deleted_response(rt, self._remove(rt, "", meta["name"], obj))
+
+    def _put_unless_dry(self, rt: ResourceType, ns: str, name: str, obj: dict, dry_run: bool) -> None:
+        if not dry_run:
+            self.store.put(rt.storage_key, ns, name, obj)
+
+    def _remove(self, rt: ResourceType, ns: str, name: str, obj: dict) -> dict:
+        raw = self.store.remove(rt.storage_key, ns, name)
+        if rt.storage_key == "services":
+            self.services.release(obj)
+        return json.loads(raw) if raw else obj
+
+    def _deleted_response(self, rt: ResourceType, obj: dict) -> dict:
+        if strategies.strategy(rt).return_deleted:
+            return self._out(rt, obj)
+        details = {"name": obj["metadata"]["name"], "kind": rt.plural, "uid": obj["metadata"].get("uid", "")}
+        if rt.group:
+            details = {"name": details["name"], "group": rt.group, "kind": rt.plural, "uid": details["uid"]}
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+    @staticmethod
+    def _check_preconditions(rt: ResourceType, name: str, meta: dict, preconditions: dict) -> None:
+        uid, rv = preconditions.get("uid"), preconditions.get("resourceVersion")
+        if uid and uid != meta.get("uid"):
+            raise errors.conflict(rt.group, rt.plural, name, f"Precondition failed: UID in precondition: {uid}, "
+                                  f"UID in object meta: {meta.get('uid')}")
+        if rv and rv != meta.get("resourceVersion"):
+            raise errors.conflict(rt.group, rt.plural, name, f"Precondition failed: ResourceVersion in "
+                                  f"precondition: {rv}, ResourceVersion in object meta: {meta.get('resourceVersion')}")
+
+    def delete_collection(self, rt: ResourceType, namespace: str | None, label_selector: str = "",
+                          field_selector: str = "", **delete_options) -> dict:
+        self._check_verb(rt, "deletecollection")
+        listed = self.list(rt, namespace, label_selector, field_selector)
+        deleted = []
+        for item in listed["items"]:
+            meta = item["metadata"]
+            try:
+                self.delete(rt, meta.get("namespace"), meta["name"], **delete_options)
+            except StatusError as e:
+                if e.code != 404:  # gone meanwhile is fine, as in the apiserver
+                    raise
+            deleted.append(item)
+        listed["items"] = deleted
+        return listed
+
+
+def _now_plus(seconds: int) -> str:
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+
+def _propagation_finalizers(meta: dict, policy: str | None) -> bool:
+    """Record the propagation policy as the garbage collector's finalizers; True when they changed."""
+    finalizers = list(meta.get("finalizers") or [])
+    before = list(finalizers)
+    if policy == "Orphan":
+        finalizers = [f for f in finalizers if f != "foregroundDeletion"]
+        if "orphan" not in finalizers:
+            finalizers.append("orphan")
+    elif policy == "Foreground":
+        finalizers = [f for f in finalizers if f != "orphan"]
+        if "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+    elif policy == "Background":
+        finalizers = [f for f in finalizers if f not in ("orphan", "foregroundDeletion")]
+    if finalizers == before:
+        return False
+    if finalizers:
+        meta["finalizers"] = finalizers
+    else:
+        meta.pop("finalizers", None)
+    return True

@@ -1,0 +1,49 @@
+"""Helper output is sanitisable: two runs that differ only in volatile values compare equal once sanitised."""
+import configparser
+import re
+from datetime import datetime, timezone
+
+from helper_objects import deployment, pod, replicaset, service
+from helpers.tables import KINDS, table
+from helpers.volatile import PATTERNS, nbval_sanitize_file, sanitize
+
+
+def run(hash_, suffixes, ips, now_second, cluster_ip, node_port):
+    api = deployment("containo-orders-frontend", "api")
+    rs = replicaset(f"containo-orders-frontend-{hash_}", api, 1, 2, "api")
+    pods = []
+    for suffix, ip in zip(suffixes, ips):
+        p = pod(f"containo-orders-frontend-{hash_}-{suffix}", rs)
+        p["status"]["podIP"] = ip
+        pods.append(p)
+    svc = service("containo-orders-frontend", "api", kind="LoadBalancer", port=1337, target=80,
+                  ingress=[{"ip": ips[0]}])
+    svc["spec"]["clusterIP"] = cluster_ip
+    svc["spec"]["ports"][0]["nodePort"] = node_port
+    svc["metadata"]["creationTimestamp"] = "2026-05-01T11:59:30Z"
+    now = datetime(2026, 5, 1, 12, 0, now_second, tzinfo=timezone.utc)
+    tables = [table(KINDS["pods"], pods, now=now, wide=True), table(KINDS["replicasets"], [rs], now=now),
+              table(KINDS["services"], [svc], now=now)]
+    return "\n".join(t.text() + t._repr_html_() for t in tables)
+
+
+def test_runs_differing_in_volatile_values_sanitise_to_the_same_text():
+    first = run("7d4b9c8f6", ["x2x9q", "bq7cd"], ["10.244.1.5", "10.244.2.17"], 1, "10.96.0.12", 31337)
+    second = run("5f6c7d8b9d", ["qq7rt", "zz4mn"], ["10.244.2.123", "10.244.1.9"], 59, "10.96.112.4", 30080)
+    assert first != second
+    assert sanitize(first) == sanitize(second)
+    assert "containo-orders-frontend-HASH-SUFFIX" in sanitize(first)
+    assert "containo-orders-frontend AGE" not in sanitize(first)  # the deployment's own name is kept
+
+
+def test_scenario_names_are_not_mistaken_for_random_suffixes():
+    names = "containo-orders-frontend containo-orders-cache-service containo-orders-queue-processor containo"
+    assert sanitize(names) == names
+
+
+def test_nbval_file_has_one_section_per_pattern():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(nbval_sanitize_file())
+    assert len(parser.sections()) == len(PATTERNS)
+    for section, (pattern, replacement) in zip(parser.sections(), PATTERNS):
+        assert parser[section]["regex"] == pattern and re.compile(parser[section]["regex"])

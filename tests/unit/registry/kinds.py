@@ -1,0 +1,7 @@
+"""Resource types by plural, for registry tests."""
+from sandbox.machinery import resources
+
+
+def rt(plural, group="", version=None):
+    version = version or resources.PREFERRED_VERSIONS[group]
+    return resources.lookup(group, version, plural)
