@@ -27,7 +27,7 @@ from .cluster import Connection, current
 from .errors import WorkshopError, friendly
 from .kubectl import command, find_kubectl, run
 from .progress import Progress, quietly
-from .wait import State, _finish, wait_for_deleted, wait_for_pods, watch_until
+from .wait import State, _finish, wait_for_pods, watch_until
 
 API = "containo-orders-frontend"  # the API's Deployment, HPA and LoadBalancer Service share this name
 WORKER = "containo-orders-queue-processor"
@@ -123,6 +123,7 @@ def _create(conn: Connection, obj: dict) -> dict:
 
 
 def _delete_load_job(conn: Connection, namespace: str) -> bool:
+    """Delete the load generator and wait until it and its pods are gone (Foreground: the Job goes last)."""
     res = conn.api.resource("batch/v1", "Job")
     try:
         conn.api.request("DELETE", res.path(namespace, load_jobs.LOAD_JOB),
@@ -131,9 +132,13 @@ def _delete_load_job(conn: Connection, namespace: str) -> bool:
         if exc.status == 404:
             return False
         raise
+    name = load_jobs.LOAD_JOB
     with quietly():
-        wait_for_deleted("pods", selector=f"job-name={load_jobs.LOAD_JOB}", namespace=namespace, timeout=JOB_TIMEOUT)
-        wait_for_deleted("jobs", load_jobs.LOAD_JOB, namespace=namespace, timeout=JOB_TIMEOUT)
+        progress = Progress(f"job/{name} to be deleted")
+        state, _ = watch_until(conn, "batch/v1", "Job", namespace,
+                               lambda jobs: State(name not in jobs, 0, 1, f"job/{name} deleted"),
+                               timeout=JOB_TIMEOUT, progress=progress, field_selector=f"metadata.name={name}")
+        _finish(progress, state, f"deleting job/{name}", JOB_TIMEOUT, lambda: [])
     return True
 
 

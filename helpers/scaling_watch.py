@@ -32,8 +32,8 @@ from .api import NoSuchKind
 from .charts import GREEN, ORANGE, Guide, LiveChart, Series, line_chart
 from .cluster import TIME_SCALE_ENV, Connection, current
 from .display import in_notebook
-from .errors import WorkshopError, friendly
-from .scaling import is_sandbox, redis_llen, simulation
+from .errors import WorkshopError, explain, friendly
+from .scaling import API, is_sandbox, redis_llen, simulation
 from .wait import TimedOut
 
 WATCH_WINDOW = 2.0  # seconds one watch request of the follower lasts before it resumes (and checks for stop)
@@ -163,10 +163,12 @@ class Follower(threading.Thread):
             except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ProtocolError):
                 continue  # the stream went quiet or was cut: resume from the last version seen
             except ApiException as exc:
-                if exc.status != 410:
+                if exc.status in (401, 403):  # not allowed to watch it: waiting will not help
                     self.error = exc
                     self.listed.set()
-                    self.stopping.wait(1.0)
+                    return
+                if exc.status != 410:
+                    self.stopping.wait(1.0)  # a passing failure of the API server: try again
                 version = ""
             except Exception as exc:  # noqa: BLE001 - reported by watch_scaling instead of dying silently
                 self.error = exc
@@ -212,8 +214,8 @@ class ScalingRun:
     def seen_hpa(self, hpa: dict) -> None:
         self.hpa = hpa
         status = hpa.get("status") or {}
-        current_, desired = status.get("currentReplicas") or 0, status.get("desiredReplicas")
-        if not current_ or desired is None or desired == current_ or _epoch(status.get("lastScaleTime")) < self.since:
+        replicas, desired = status.get("currentReplicas") or 0, status.get("desiredReplicas")
+        if not replicas or desired in (None, replicas) or _epoch(status.get("lastScaleTime")) < self.since:
             return  # no decision, or one made before the run began
         if not any(_decision_key(d) == _decision_key(status) for d in self.decisions):
             self.decisions.append(status)
@@ -374,8 +376,8 @@ def _why_not(run: ScalingRun, goal: Goal, timeout: float) -> str:
     now = f"now {last.replicas} replicas ({last.ready} ready)" if last else "no sample taken"
     lines = [f"deployment/{run.subject.deployment}: {goal.describe()} not reached after {timeout:g}s; {now}."]
     for condition in ((run.hpa or {}).get("status") or {}).get("conditions") or []:
-        if condition.get("status") == "False" or condition.get("type") == "ScalingLimited" and condition.get(
-                "status") == "True":
+        trouble = "True" if condition.get("type") == "ScalingLimited" else "False"
+        if condition.get("status") == trouble:
             lines.append(f"  {run.subject.hpa} {condition['type']}={condition['status']} {condition.get('reason')}: "
                          f"{condition.get('message')}")
     if run.subject.hpa is None:
@@ -384,11 +386,12 @@ def _why_not(run: ScalingRun, goal: Goal, timeout: float) -> str:
 
 
 @friendly
-def watch_scaling(deployment: str = "containo-orders-frontend", *, replicas: int | Sequence[int] | None = None,
+def watch_scaling(deployment: str | None = None, *, replicas: int | Sequence[int] | None = None,
                   until: Callable[[Sample], bool] | None = None, seconds: float | None = None,
                   metric: str | None = None, previous: ScalingRun | None = None, timeout: float = DEFAULT_TIMEOUT,
                   interval: float | None = None, namespace: str | None = None) -> ScalingRun:
-    """Watch a Deployment's replicas and its autoscaler's metric on a live chart until a goal is reached.
+    """Watch a Deployment's replicas (the API's by default) and its autoscaler's metric on a live chart until a goal
+    is reached.
 
     replicas=6        until 6 replicas, all ready; replicas=(5, 0): up to 5, then back to 0
     until=lambda s: s.ready == 6 and s.metric < 50     any condition on a Sample (t, replicas, ready, metric, desired)
@@ -400,6 +403,7 @@ def watch_scaling(deployment: str = "containo-orders-frontend", *, replicas: int
     """
     conn = current()
     goal = Goal(replicas, until, seconds)
+    deployment = deployment or (previous.subject.deployment if previous else API)
     namespace = namespace or conn.namespace
     run = previous or ScalingRun(discover(conn, deployment, namespace, metric), time_scale(conn))
     if previous is not None and previous.subject.deployment != deployment:
@@ -436,7 +440,7 @@ def _watch(conn: Connection, run: ScalingRun, goal: Goal, timeout: float, interv
         if goal.reached(sample, elapsed):
             return run
         if follower is not None and follower.error is not None:
-            raise WorkshopError(f"following {run.subject.scaler} failed: {follower.error}")
+            raise WorkshopError(f"watching horizontalpodautoscaler/{run.subject.hpa} failed: {explain(follower.error)}")
         if elapsed > timeout:
             raise TimedOut(_why_not(run, goal, timeout))
         time.sleep(interval)  # the chart's sampling period

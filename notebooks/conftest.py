@@ -2,6 +2,9 @@
 starts the sandbox) and a time scale, both set here before the first kernel starts; the sandbox stops at the end."""
 import os
 import tempfile
+from pathlib import Path
+
+REPO = str(Path(__file__).resolve().parents[1])
 
 _OWN_HOME = None
 
@@ -11,6 +14,8 @@ def pytest_configure(config):
     if "WORKSHOP_HOME" not in os.environ:
         _OWN_HOME = tempfile.mkdtemp(prefix="workshop-nbval-")
         os.environ["WORKSHOP_HOME"] = _OWN_HOME
+    # Kernels import helpers from this checkout even where the project is not pip-installed.
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p)
     # Simulated delays (image pulls, readiness, HPA windows) run this many times faster; outputs do not change.
     os.environ.setdefault("WORKSHOP_TIME_SCALE", "10")
 

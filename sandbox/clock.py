@@ -7,6 +7,9 @@ import time
 from datetime import datetime, timezone
 
 
+_last_second: list = [None, ""]  # [whole second, its timestamp], shared by every Clock (it is wall-clock time)
+
+
 class Clock:
     def __init__(self, time_scale: float = 1.0):
         if time_scale <= 0:
@@ -26,8 +29,12 @@ class Clock:
 
     @staticmethod
     def timestamp() -> str:
-        """RFC 3339 in whole seconds, as metadata.creationTimestamp is serialised."""
-        return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        """RFC 3339 in whole seconds, as metadata.creationTimestamp is serialised (formatted once per second:
+        every write asks for it, and strftime is not cheap)."""
+        second = int(time.time())
+        if second != _last_second[0]:
+            _last_second[:] = [second, datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
+        return _last_second[1]
 
     @staticmethod
     def micro_timestamp() -> str:

@@ -263,7 +263,7 @@ class InformerFactory:
         """List every informer's type, then follow every write (no write can slip in between: both are
         synchronous on the one event loop)."""
         if self._unsubscribe is None:
-            self._unsubscribe = self.registry.subscribe(self._on_write)
+            self._unsubscribe = self.registry.subscribe(self._on_write, storage_keys=self._informers)
             for informer in list(self._informers.values()):
                 self._list(informer)
 

@@ -106,7 +106,7 @@ class EventRecorder:
             "involvedObject": involved, "reason": reason, "message": message,
             "source": {"component": component, **({"host": host} if host else {})},
             "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1, "type": event_type,
-            "eventTime": None, "reportingComponent": component, "reportingInstance": host,
+            "reportingComponent": component, "reportingInstance": host,
         }
         created = self.registry.create(EVENTS, namespace, body, field_manager=manager)
         return created["metadata"]["name"]

@@ -27,6 +27,7 @@ from sandbox.controllers.scaled_object import ScaledObjectController
 from sandbox.controllers.scheduler import Scheduler
 from sandbox.controllers.service import ServiceController
 from sandbox.controllers.serviceaccount import ServiceAccountController
+from sandbox.registry.trusted import TrustedWrites
 from sandbox.simulation import nodes as simulated_nodes
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,13 @@ class ControllerManager:
         self.registry, self.clock = registry, clock
         self.nodes = simulated_nodes.cluster(nodes)
         self.informers = InformerFactory(registry)
-        self.recorder = EventRecorder(registry, clock)
+        writer = TrustedWrites(registry)  # controllers' bodies come from decoded objects: no decoder walk
+        self.recorder = EventRecorder(writer, clock)
         if root_ca is None:
             root_ca = trustme.CA(organization_name="containo workshop sandbox").cert_pem.bytes()
         if isinstance(root_ca, bytes):
             root_ca = root_ca.decode()
-        ctx = Context(registry, clock, self.informers, self.recorder, self.nodes, root_ca)
+        ctx = Context(writer, clock, self.informers, self.recorder, self.nodes, root_ca)
         self.node_controller = NodeController(ctx)
         self.controllers = [self.node_controller] + [cls(ctx) for cls in CONTROLLERS]
         self._events: asyncio.Task | None = None

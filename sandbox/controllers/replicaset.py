@@ -225,21 +225,26 @@ class ReplicaSetController(Controller):
         template = (((rs.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
         min_ready = (rs.get("spec") or {}).get("minReadySeconds") or 0
         now = time.time()
-        active = [f for f in facts if f.active]
+        replicas = labeled = ready = available = terminating = 0
+        wanted = template.items()
+        for f in facts:  # one pass: a 1,000-pod ReplicaSet is synced on every pod change
+            terminating += f.terminating
+            if not f.active:
+                continue
+            replicas += 1
+            labeled += wanted <= f.labels.items()
+            if f.ready:
+                ready += 1
+                available += self._available(min_ready, f, now)
         old = rs.get("status") or {}
-        status = {
-            "replicas": len(active),
-            "fullyLabeledReplicas": sum(1 for f in active if template.items() <= f.labels.items()),
-            "readyReplicas": sum(1 for f in active if f.ready),
-            "availableReplicas": sum(1 for f in active if self._available(min_ready, f, now)),
-            "terminatingReplicas": sum(1 for f in facts if f.terminating),
-            "observedGeneration": rs["metadata"].get("generation", 1),
-        }
+        status = {"replicas": replicas, "fullyLabeledReplicas": labeled, "readyReplicas": ready,
+                  "availableReplicas": available, "terminatingReplicas": terminating,
+                  "observedGeneration": rs["metadata"].get("generation", 1)}
         status = {k: v for k, v in status.items() if v or k in ("replicas", "terminatingReplicas")}
         conditions = [c for c in old.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in old.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
         if error is not None:
-            reason = "FailedCreate" if len(active) < _replicas(rs) else "FailedDelete"
+            reason = "FailedCreate" if replicas < _replicas(rs) else "FailedDelete"
             if failure is None or failure.get("reason") != reason or failure.get("message") != error.message:
                 failure = {"type": "ReplicaFailure", "status": "True", "lastTransitionTime": self.clock.timestamp(),
                            "reason": reason, "message": error.message}

@@ -119,7 +119,7 @@ class Scheduler(Controller):
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
         current = podutil.condition(pod, "PodScheduled")
         if not (current and current.get("status") == "False" and current.get("message") == message):
-            conditions.append({"type": "PodScheduled", "status": "False", "lastProbeTime": None,
+            conditions.append({"type": "PodScheduled", "status": "False",  # lastProbeTime: null is not stored
                                "lastTransitionTime": self.clock.timestamp(), "reason": "Unschedulable",
                                "message": message})
             status["conditions"] = conditions

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import uuid
 from typing import Callable
@@ -32,6 +33,10 @@ _SERVER_SET = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePe
 
 
 class Registry(DeletionMixin, SubresourceMixin):
+    # Tests set this (or SANDBOX_CHECK_TRUSTED_WRITES=1) to prove every trusted write is what decoding would
+    # have produced: the trusted path must be an optimisation, never a difference.
+    check_trusted = os.environ.get("SANDBOX_CHECK_TRUSTED_WRITES") == "1"
+
     def __init__(self, store: Store, clock: Clock | None = None, *, bookmark_interval: float = 60.0):
         self.store, self.clock = store, clock or Clock()
         self.metrics_provider = None  # set by the autoscaling simulation: .pod_metrics(ns) / .node_metrics()
@@ -156,16 +161,24 @@ class Registry(DeletionMixin, SubresourceMixin):
                      allow_bookmarks=allow_bookmarks, bookmark_interval=self.bookmark_interval,
                      initial_end_rv=self.store.rv if send_initial_events and allow_bookmarks else None)
 
-    def subscribe(self, callback: Callable[[str, str, dict], None]) -> Callable[[], None]:
-        """callback(event_type, storage_key, obj) after every committed write, with its own copy of obj."""
-        return self.store.subscribe(lambda event: callback(event.type, event.storage_key, json.loads(event.raw)))
+    def subscribe(self, callback: Callable[[str, str, dict], None], storage_keys=None) -> Callable[[], None]:
+        """callback(event_type, storage_key, obj) after every committed write, with its own copy of obj.
+        With `storage_keys` (any container, consulted at every write, so it may grow), only writes to those
+        keys are parsed and passed on: most writes are Events, which few subscribers want."""
+        if storage_keys is None:
+            return self.store.subscribe(lambda event: callback(event.type, event.storage_key, json.loads(event.raw)))
+
+        def selected(event) -> None:
+            if event.storage_key in storage_keys:
+                callback(event.type, event.storage_key, json.loads(event.raw))
+        return self.store.subscribe(selected)
 
     # create ---------------------------------------------------------------------------------------------------
     def create(self, rt: ResourceType, namespace: str | None, body: dict, *, dry_run: bool = False,
                field_manager: str = "", field_validation: str = "Strict", warnings: list | None = None,
-               _applied: bool = False) -> dict:
+               _applied: bool = False, trusted: bool = False) -> dict:
         self._check_verb(rt, "create")
-        obj = self._decode(rt, body, field_validation, warnings)
+        obj = self._decode(rt, body, field_validation, warnings, trusted)
         meta = obj["metadata"]
         ns = self._ns(rt, namespace)
         if rt.namespaced:
@@ -229,18 +242,18 @@ class Registry(DeletionMixin, SubresourceMixin):
     # update and patch -----------------------------------------------------------------------------------------
     def update(self, rt: ResourceType, namespace: str | None, name: str, body: dict, *, subresource: str = "",
                dry_run: bool = False, field_manager: str = "", field_validation: str = "Strict",
-               warnings: list | None = None) -> dict:
+               warnings: list | None = None, trusted: bool = False) -> dict:
         self._check_verb(rt, "update")
         if subresource == "scale":
             return self._update_scale(rt, namespace, name, body, dry_run, field_manager)
-        new = self._decode(rt, body, field_validation, warnings)
+        new = self._decode(rt, body, field_validation, warnings, trusted)
         self._check_identity(rt, namespace, name, new)
         old = self._out(rt, self._stored(rt, namespace, name))
         return self._write_update(rt, old, new, subresource, dry_run, field_manager)
 
     def patch(self, rt: ResourceType, namespace: str | None, name: str, patch_type: str, patch, *,
               subresource: str = "", dry_run: bool = False, field_manager: str = "", force: bool = False,
-              field_validation: str = "Strict", warnings: list | None = None) -> dict:
+              field_validation: str = "Strict", warnings: list | None = None, trusted: bool = False) -> dict:
         self._check_verb(rt, "patch")
         if patch_type not in PATCH_TYPES:
             raise errors.unsupported_media_type(patch_type)
@@ -254,7 +267,7 @@ class Registry(DeletionMixin, SubresourceMixin):
             raise errors.not_found(rt.group, rt.plural, name)
         old = self._out(rt, json.loads(raw))
         new = self._patched(rt, old, patch_type, patch)
-        new = self._decode(rt, new, field_validation, warnings)
+        new = self._decode(rt, new, field_validation, warnings, trusted)
         self._check_identity(rt, namespace, name, new)
         return self._write_update(rt, old, new, subresource, dry_run, field_manager)
 
@@ -381,8 +394,11 @@ class Registry(DeletionMixin, SubresourceMixin):
         if verb not in rt.verbs:
             raise errors.method_not_allowed()
 
-    def _decode(self, rt: ResourceType, body, field_validation: str, warnings: list | None) -> dict:
-        """A fresh copy of body, checked as the apiserver's decoder does (type, apiVersion/kind, unknown fields)."""
+    def _decode(self, rt: ResourceType, body, field_validation: str, warnings: list | None,
+                trusted: bool = False) -> dict:
+        """A fresh copy of body, checked as the apiserver's decoder does (type, apiVersion/kind, unknown fields).
+        A `trusted` body (an in-process controller's, built from objects this decoder already produced) skips
+        the type and unknown-field walk; validation still runs on it."""
         if not isinstance(body, dict):
             raise errors.bad_request(f"{rt.kind} in version \"{rt.version}\" cannot be handled as a {rt.kind}: "
                                      f"json: cannot unmarshal {_json_type(body)} into Go value of type "
@@ -404,6 +420,10 @@ class Registry(DeletionMixin, SubresourceMixin):
                                      f"json: cannot unmarshal {_json_type(obj['metadata'])} into Go struct field "
                                      f"{rt.kind}.metadata of type v1.ObjectMeta")
         obj.setdefault("metadata", {})
+        if trusted:
+            if self.check_trusted:
+                _check_decoded(rt, obj)
+            return obj
         found = validation.decode(rt, obj, field_validation)
         if warnings is not None and found:
             warnings.extend(found)
@@ -418,6 +438,35 @@ def _same(new: dict, old: dict) -> bool:
     managers = lambda o: [(m.get("manager"), m.get("operation"), m.get("subresource", ""), m.get("fieldsV1"))
                           for m in o["metadata"].get("managedFields") or []]
     return strip(new) == strip(old) and managers(new) == managers(old)
+
+
+def _check_decoded(rt: ResourceType, obj: dict) -> None:
+    """Raise AssertionError unless decoding `obj` strictly would change nothing that defaulting does not restore
+    (see Registry.check_trusted)."""
+    decoded, kept = json.loads(dumps(obj)), json.loads(dumps(obj))
+    try:
+        validation.decode(rt, decoded, "Strict")
+    except StatusError as e:
+        raise AssertionError(f"a trusted {rt.kind} write does not decode: {e.message}") from None
+    defaults.apply_defaults(rt, decoded)
+    defaults.apply_defaults(rt, kept)
+    if decoded != kept:
+        raise AssertionError(f"a trusted {rt.kind} write changes when decoded at {_first_difference(kept, decoded)}")
+
+
+def _first_difference(a, b, path: str = "") -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            if a.get(key, _MISSING) != b.get(key, _MISSING):
+                return _first_difference(a.get(key, _MISSING), b.get(key, _MISSING), f"{path}.{key}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                return _first_difference(x, y, f"{path}[{i}]")
+    return f"{path}: {a!r} -> {b!r}"
+
+
+_MISSING = "<missing>"
 
 
 def _json_type(value) -> str:

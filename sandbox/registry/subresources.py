@@ -65,7 +65,7 @@ class SubresourceMixin:
         pod["spec"]["nodeName"] = node_name
         status = pod.setdefault("status", {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
-        conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+        conditions.append({"type": "PodScheduled", "status": "True",  # no lastProbeTime: null, as decoding drops it
                            "lastTransitionTime": self.clock.timestamp()})
         status["conditions"] = conditions
         if not dry_run:

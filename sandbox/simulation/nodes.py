@@ -20,7 +20,7 @@ CAPACITY = {
     "ephemeral-storage": "102626232Ki",
     "hugepages-1Gi": "0",
     "hugepages-2Mi": "0",
-    "memory": "8388608Ki",  # 8Gi, in the Ki the kubelet reports
+    "memory": "8Gi",  # the kubelet reports 8388608Ki; the API server stores the canonical form
     "pods": "110",
 }
 

@@ -290,8 +290,8 @@ def container_status(run: ContainerRun, pod_uid: str, now: float, stamp: Callabl
 
 
 def _condition(kind: str, ok: bool, since: float, stamp, generation, reason: str = "", message: str = "") -> dict:
-    condition = {"type": kind, "status": "True" if ok else "False", "lastProbeTime": None,
-                 "lastTransitionTime": stamp(since)}
+    # no "lastProbeTime": null: decoding drops nulls, so the stored condition never holds it
+    condition = {"type": kind, "status": "True" if ok else "False", "lastTransitionTime": stamp(since)}
     if generation is not None:
         condition["observedGeneration"] = generation
     if not ok and reason:

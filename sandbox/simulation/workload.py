@@ -64,7 +64,8 @@ class WorkloadModel:
         self.registry, self.clock, self.profile = registry, clock, profile
         self.loads: dict[tuple[str, str, str], float] = {}  # (namespace, kind, name) -> requests per second
         self.queues: dict[tuple[str, str], Queue] = {}  # (namespace, list name)
-        self.unsubscribe = registry.subscribe(self._on_write)
+        self.unsubscribe = registry.subscribe(self._on_write, storage_keys=("namespaces", "pods",
+                                                                           "keda.sh/scaledobjects"))
 
     # offered load -------------------------------------------------------------------------------------------
     def set_load(self, namespace: str, kind: str, name: str, requests_per_second: float) -> None:

@@ -288,6 +288,10 @@ class FakeApi:
             return {**body, "metadata": {**body["metadata"], "name": "containo-order-sender-x7k2p"}}
         return {}
 
+    def get(self, path, **params):
+        self.calls.append(("GET", path, params))
+        return {"items": [], "metadata": {"resourceVersion": "7"}}  # the Job is gone
+
     def read(self, api_version, kind, name, namespace=None):
         if kind == "Service" and name in self.services:
             return {"spec": {"ports": [{"port": 1337}]}}
@@ -384,6 +388,22 @@ def test_on_a_real_cluster_load_and_orders_are_jobs(monkeypatch, capsys):
     assert "fortio sends 200 requests/s to http://containo-orders-frontend:1337/ until stop_load()" in out
     assert "job.batch/containo-order-sender-x7k2p complete: 40 orders POSTed" in out
     assert "[simulation]" not in out
+
+
+def test_stopping_real_load_deletes_the_job_in_the_foreground_and_waits_for_it(monkeypatch, capsys):
+    from kubernetes.client.exceptions import ApiException
+
+    conn = connect_fake(monkeypatch, cluster="kind")
+    scaling.stop_load()
+    delete = conn.api.calls[0]
+    assert delete == ("DELETE", "/apis/batch/v1/namespaces/containo/jobs/containo-load-generator",
+                      {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"})
+    assert conn.api.calls[1] == ("GET", "/apis/batch/v1/namespaces/containo/jobs",
+                                 {"labelSelector": "", "fieldSelector": "metadata.name=containo-load-generator"})
+    assert capsys.readouterr().out == "job.batch/containo-load-generator deleted: the load stopped.\n"
+    connect_fake(monkeypatch, cluster="kind", api=FakeApi(fail=ApiException(status=404, reason="Not Found")))
+    scaling.stop_load()
+    assert capsys.readouterr().out == "job.batch/containo-load-generator was not running.\n"
 
 
 def test_job_hpa_and_scaled_object_states():

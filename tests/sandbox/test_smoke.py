@@ -1,5 +1,6 @@
 """The sandbox process starts, serves discovery and basic verbs to real kubectl and the Python client."""
 import json
+import time
 
 import pytest
 from kubernetes import client
@@ -29,3 +30,15 @@ def test_python_client_creates_and_reads_a_configmap(sandbox_process, fresh_name
         assert read.data == {"a": "1"}
         names = [cm.metadata.name for cm in core.list_namespaced_config_map(fresh_namespace).items]
         assert "settings" in names
+
+
+
+def test_kube_root_ca_config_maps_carry_the_servers_ca(http, fresh_namespace):
+    """Pods trust the API server through kube-root-ca.crt: it must hold the CA the kubeconfig names."""
+    expected = open(http.ca_path).read()  # the http fixture wrote the kubeconfig's CA there
+    deadline = time.monotonic() + 30
+    path = f"/api/v1/namespaces/{fresh_namespace}/configmaps/kube-root-ca.crt"
+    while (response := http.get(path)).status_code == 404 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the root-CA publisher reacts to the namespace's creation
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["ca.crt"].strip() == expected.strip()

@@ -27,6 +27,7 @@ class Cluster:
         self.clock = Clock(time_scale)
         self.store = Store()
         self.registry = Registry(self.store, self.clock)
+        self.registry.check_trusted = True  # every controller write must be exactly what decoding produces
         bootstrap(self.registry)
         self.manager = ControllerManager(self.registry, self.clock, nodes=nodes)
 

@@ -302,6 +302,16 @@ def test_subscribers_get_their_own_copy(registry):
     assert registry.get(CMS, "default", "a")["metadata"]["name"] == "a"
 
 
+def test_subscribers_can_select_storage_keys_and_the_selection_may_grow(registry):
+    seen, keys = [], {"configmaps"}
+    registry.subscribe(lambda kind, key, obj: seen.append((key, obj["metadata"]["name"])), storage_keys=keys)
+    registry.create(CMS, "default", {"metadata": {"name": "a"}})
+    registry.create(PODS, "default", pod("p1"))
+    keys.add("pods")  # an informer added after the subscription
+    registry.create(PODS, "default", pod("p2"))
+    assert seen == [("configmaps", "a"), ("pods", "p2")]
+
+
 def test_verbs_not_served_are_method_not_allowed(registry):
     metrics = rt("pods", "metrics.k8s.io")
     e = error(registry.create, metrics, "default", {"metadata": {"name": "x"}})
