@@ -59,7 +59,7 @@ class Sizes:
 
 FULL = Sizes(1000, 20, 8, 5.0, 3, 10, 1000, deploy_timeout=300, memory_timeout=1200)
 QUICK = Sizes(60, 5, 4, 1.0, 1, 2, 60, deploy_timeout=120, memory_timeout=120)
-BENCHMARKS = ("deployment", "list", "rps", "memory")
+BENCHMARKS = ("deployment", "list", "rps", "frameworks", "memory")
 
 
 def report(name: str, value: str, detail: str) -> None:
@@ -205,9 +205,10 @@ def bench_list(sandbox: Sandbox, api: client.ApiClient, sizes: Sizes) -> None:
 
 
 # 3. GET throughput against a bare hello-world -----------------------------------------------------------------
-def start_hello(workdir: Path) -> tuple[Child, str, Path]:
+def start_hello(workdir: Path, framework: str = "aiohttp") -> tuple[Child, str, Path]:
     workdir.mkdir(parents=True, exist_ok=True)
-    hello = Child("hello-world server", [sys.executable, str(HERE / "hello_server.py"), "--workdir", str(workdir)],
+    hello = Child(f"{framework} hello-world server",
+                  [sys.executable, str(HERE / "hello_server.py"), "--workdir", str(workdir), "--framework", framework],
                   workdir / "hello.log")
     deadline = time.monotonic() + processes.START_TIMEOUT
     while not (workdir / "url").exists():
@@ -261,6 +262,24 @@ def bench_rps(sandbox: Sandbox, api: client.ApiClient, sizes: Sizes, workdir: Pa
            f"hello-world {per_cpu['hello']:.0f}; steadier than req/s when the machine is shared")
 
 
+# 3b. why aiohttp: the same bare hello-world on aiohttp and on tornado ---------------------------------------------
+def bench_frameworks(sizes: Sizes, workdir: Path) -> None:
+    servers = {name: start_hello(workdir / name, name) for name in ("aiohttp", "tornado")}
+    best = {name: 0.0 for name in servers}
+    try:
+        for round_ in range(sizes.rounds):  # alternate, so a busy neighbour hurts both alike
+            progress(f"framework round {round_ + 1}/{sizes.rounds}")
+            for name, (server, url, ca) in servers.items():
+                rps, _ = load(f"{url}/hello", ca, "", sizes, workdir, server)
+                best[name] = max(best[name], rps)
+    finally:
+        for server, _, _ in servers.values():
+            server.stop()
+    report("framework_rps_ratio", f"{best['aiohttp'] / best['tornado']:.2f}",
+           f"aiohttp over tornado for a bare JSON GET: {best['aiohttp']:.0f} vs {best['tornado']:.0f} req/s; HTTPS, "
+           f"{sizes.connections} connections, best of {sizes.rounds} x {sizes.seconds:.0f} s")
+
+
 # 4. memory with many pods ---------------------------------------------------------------------------------------
 def bench_memory(sizes: Sizes, workdir: Path, args) -> None:
     pods = sizes.deployments * sizes.deployment_replicas
@@ -306,6 +325,8 @@ def run(args) -> None:
                         bench_rps(sandbox, api, sizes, workdir)
             finally:
                 stop_sandbox(sandbox)
+        if "frameworks" in chosen:
+            bench_frameworks(sizes, workdir)
         if "memory" in chosen:
             bench_memory(sizes, workdir, args)
 

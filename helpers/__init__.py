@@ -21,7 +21,7 @@ from .cluster import connect, current, disconnect
 from .errors import WorkshopError
 from .kubectl import kubectl
 from .scaling import (clear_queue, enqueue_orders, explain_hpa, generate_load, queue_length, stop_load,
-                      wait_for_autoscaler)
+                      wait_for_autoscaler, wait_for_queue)
 from .scaling_watch import watch_scaling
 from .show import show
 from .topology import topology
@@ -32,6 +32,7 @@ __all__ = [
     "wait_for_rollout", "wait_for_pods", "wait_for_deleted", "wait_for_endpoints", "wait_for_load_balancer",
     "check_chapter", "check_namespace", "check_deployment", "check_sidecar", "check_cache", "check_exposed",
     "check_scaling", "progress", "WorkshopError",
-    "generate_load", "stop_load", "enqueue_orders", "queue_length", "clear_queue", "wait_for_autoscaler",
+    "generate_load", "stop_load", "enqueue_orders", "queue_length", "clear_queue", "wait_for_queue",
+    "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",
 ]

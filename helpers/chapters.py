@@ -1,8 +1,10 @@
 """ensure_chapter(n): bring the namespace to the state chapter n starts from, so any notebook runs on its own.
 
 The state chapter n starts from is what chapters 1 .. n-1 build (their manifests, applied), and nothing that
-chapter n or later chapters add (those objects are deleted, so the chapter can create them again). Running it
-twice changes nothing the second time.
+chapter n or later chapters add (those objects are deleted, so the chapter can create them again). Each
+Deployment kept has one ReplicaSet: the old ones an earlier rollout left at zero replicas are deleted. No load
+and no queued order is left over from an earlier run either (helpers.scaling.quiet_workload).
+Running it twice changes nothing the second time.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import contextlib
 
 from kubernetes.client.exceptions import ApiException
 
-from . import manifests, selectors
+from . import manifests, scaling, selectors
 from .apply import FIELD_MANAGER, apply_objects, place, report
 from .cluster import Connection, current
 from .errors import WorkshopError, friendly
@@ -81,6 +83,44 @@ def _delete(conn: Connection, obj: dict, namespace: str, timeout: float) -> bool
     return True
 
 
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def _controller_uid(obj: dict) -> str | None:
+    return next((o.get("uid") for o in obj["metadata"].get("ownerReferences") or [] if o.get("controller")), None)
+
+
+def old_replica_sets(deployments: list[dict], replica_sets: list[dict]) -> list[dict]:
+    """The ReplicaSets these Deployments keep at zero replicas as rollout history (never the current one, which is
+    at zero when the Deployment is: the revision annotation tells them apart, as `kubectl rollout` does)."""
+    revisions = {d["metadata"]["uid"]: (d["metadata"].get("annotations") or {}).get(REVISION) for d in deployments}
+    old = []
+    for rs in replica_sets:
+        uid = _controller_uid(rs)
+        revision = (rs["metadata"].get("annotations") or {}).get(REVISION)
+        if uid in revisions and rs["spec"].get("replicas", 1) == 0 and revision != revisions[uid]:
+            old.append(rs)
+    return old
+
+
+def _prune_history(conn: Connection, names: list[str], namespace: str, timeout: float) -> list[dict]:
+    """Delete the old, empty ReplicaSets of the named Deployments, and wait until they are gone."""
+    if not names:
+        return []
+    deployments = [d for d in conn.api.items("apps/v1", "Deployment", namespace) if d["metadata"]["name"] in names]
+    old = old_replica_sets(deployments, conn.api.items("apps/v1", "ReplicaSet", namespace))
+    res = conn.api.resource("apps/v1", "ReplicaSet")
+    for rs in old:
+        try:
+            conn.api.request("DELETE", res.path(namespace, rs["metadata"]["name"]))
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+    for rs in old:
+        wait_for_deleted("replicasets", rs["metadata"]["name"], namespace=namespace, timeout=timeout)
+    return old
+
+
 def _load_chapters() -> dict[int, list[dict]]:
     folders = manifests.chapter_folders()
     if not folders:
@@ -120,9 +160,11 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
         report(apply_objects(conn, to_apply))
         for obj in to_apply:
             _reset_containers(conn, obj, conn.namespace)
-        for obj in to_apply:
-            if obj["kind"] == "Deployment":
-                wait_for_rollout(obj["metadata"]["name"], timeout=timeout)
+        kept = [o["metadata"]["name"] for o in to_apply if o["kind"] == "Deployment"]
+        for name in kept:
+            wait_for_rollout(name, timeout=timeout)
+        removed += _prune_history(conn, kept, conn.namespace, timeout)
+        scaling.quiet_workload(conn, conn.namespace)
         if removed:
             print("removed: " + ", ".join(f"{o['kind'].lower()}/{o['metadata']['name']}" for o in removed))
     if chapter == 1:
@@ -135,7 +177,8 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
 
 @friendly
 def reset(to: int | None = None, *, timeout: float = 300) -> None:
-    """Start over. reset() deletes your workshop namespace and everything in it; reset(to=4) is ensure_chapter(4).
+    """Start over. reset() deletes your workshop namespace and everything in it (and, on the sandbox, its
+    simulated load and queues); reset(to=4) is ensure_chapter(4).
     """
     if to is not None:
         ensure_chapter(to, timeout=timeout)
@@ -143,5 +186,6 @@ def reset(to: int | None = None, *, timeout: float = 300) -> None:
     conn = current()
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": conn.namespace}}
     with quietly():
+        scaling.quiet_workload(conn, conn.namespace)
         gone = _delete(conn, namespace, conn.namespace, timeout)
     print(f"namespace {conn.namespace} {'deleted' if gone else 'was already absent'}.")

@@ -16,6 +16,7 @@ from .display import in_notebook
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 AXIS, GRID, TEXT = "#8a94a0", "#e6e9ee", "#222"
 BLUE, GREEN, ORANGE = "#3b6fd8", "#2f9e55", "#d9822b"
+CHART_CLASS = "workshop-chart"  # on the root element: helpers.volatile finds stored charts by it
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def line_chart(series: Sequence[Series], *, title: str = "", x_label: str = "", 
     parts += _guides(frame, guides)
     parts += [_path(frame, s) for s in series if s.points]
     parts += _legend(series, frame)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{CHART_CLASS}" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}">' + "".join(parts) + "</svg>")
 
 

@@ -63,8 +63,11 @@ def cluster_env(choice: str, *, kubeconfig: str | None = None, context: str | No
     return env
 
 
-def lab_command(*, port: int | None = None, browser: bool = True, notebooks: Path = NOTEBOOKS) -> list[str]:
+def lab_command(*, port: int | None = None, browser: bool = True, notebooks: Path = NOTEBOOKS,
+                as_root: bool | None = None) -> list[str]:
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebooks}"]
+    if as_root if as_root is not None else os.geteuid() == 0:
+        command.append("--allow-root")  # containers and fresh VMs often run as root; JupyterLab refuses without it
     if port:
         command.append(f"--port={port}")
     if not browser:

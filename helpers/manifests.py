@@ -6,6 +6,7 @@ A source is a YAML string, a file, a folder of YAML files, or a kustomization fo
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,8 @@ MANIFESTS = ROOT / "manifests"
 SCENARIO_NAMESPACE = "containo"
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 SUFFIXES = (".yaml", ".yml", ".json")
+APP_IMAGE = "containo-orders:dev"  # what `workshop up --kind` builds and loads into the kind nodes
+APP_IMAGE_ENV = "WORKSHOP_IMAGE"  # on a shared cloud cluster: the app image pushed to a registry it can pull from
 
 
 def looks_like_yaml(source: str) -> bool:
@@ -136,4 +139,19 @@ def localize(obj: dict, namespace: str, namespaced: Callable[[dict], bool]) -> d
     obj["metadata"] = meta
     if namespace != SCENARIO_NAMESPACE and "spec" in obj:
         obj["spec"] = _rewrite_strings(obj["spec"], namespace)
+    image = os.environ.get(APP_IMAGE_ENV)
+    if image and "spec" in obj:
+        obj["spec"] = _replace_app_image(obj["spec"], image)
     return obj
+
+
+def _replace_app_image(value, image: str):
+    """Every container running the app image (`containo-orders:<tag>`) runs `image` instead: only kind's nodes have
+    the locally built one, so a named cluster pulls it from a registry (set WORKSHOP_IMAGE)."""
+    if isinstance(value, dict):
+        if isinstance(value.get("image"), str) and value["image"].split(":")[0] == APP_IMAGE.split(":")[0]:
+            return {**value, "image": image}
+        return {k: _replace_app_image(v, image) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_app_image(v, image) for v in value]
+    return value

@@ -4,6 +4,7 @@
     stop_load()
     enqueue_orders(40)             # 40 orders onto the queue the worker drains
     queue_length()                 # orders waiting
+    wait_for_queue()               # until the worker has taken every order off the queue
     clear_queue()                  # throw them away
     wait_for_autoscaler()          # the HPA has read its metrics (or the ScaledObject is ready)
     explain_hpa()                  # the HPA's arithmetic, with the numbers it reports now
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 
 from kubernetes.client.exceptions import ApiException
 
@@ -27,7 +29,7 @@ from .cluster import Connection, current
 from .errors import WorkshopError, friendly
 from .kubectl import command, find_kubectl, run
 from .progress import Progress, quietly
-from .wait import State, _finish, wait_for_pods, watch_until
+from .wait import State, finish_wait, wait_for_pods, watch_until
 
 API = "containo-orders-frontend"  # the API's Deployment, HPA and LoadBalancer Service share this name
 WORKER = "containo-orders-queue-processor"
@@ -51,6 +53,35 @@ def simulation(conn: Connection, method: str, path: str, body: dict | None = Non
             raise WorkshopError("This sandbox does not serve the simulation API (/simulation/v1): restart it "
                                 "with a newer workshop (`workshop sandbox stop`, then connect() again).") from None
         raise
+
+
+def sandbox_time_scale(conn: Connection) -> float | None:
+    """The sandbox's simulated seconds per real second, as it reports it (None: a sandbox too old to say)."""
+    try:
+        return float(conn.api.request("GET", f"{SIMULATION}/clock")["timeScale"])
+    except (ApiException, KeyError, TypeError, ValueError):
+        return None
+
+
+def quiet_workload(conn: Connection, namespace: str) -> None:
+    """No load and no waiting orders left over from an earlier run, so a chapter starts quiet (ensure_chapter and
+    reset call this). Sandbox: every simulated load stopped, every simulated queue emptied with nothing flowing
+    in. Real cluster: the load-generator Job deleted, and the Redis list emptied when the queue is running."""
+    if not is_sandbox(conn):
+        _delete_load_job(conn, namespace)
+        queue = conn.api.read("apps/v1", "Deployment", QUEUE_SERVICE, namespace)
+        if ((queue or {}).get("status") or {}).get("readyReplicas"):
+            redis_cli(conn, namespace, "DEL", QUEUE_LIST)
+        return
+    for item in simulation(conn, "GET", f"{namespace}/load").get("items") or []:
+        plural = {"Service": "services", "Deployment": "deployments"}[item["target"]["kind"]]
+        simulation(conn, "PUT", f"{namespace}/load/{plural}/{item['target']['name']}", {"requestsPerSecond": 0})
+    for queue in simulation(conn, "GET", f"{namespace}/queues").get("items") or []:
+        list_name = queue["metadata"]["name"]
+        if queue.get("ordersPerSecond"):
+            simulation(conn, "PUT", f"{namespace}/queues/{list_name}", {"ordersPerSecond": 0})
+        if queue.get("length"):
+            simulation(conn, "DELETE", f"{namespace}/queues/{list_name}")
 
 
 def _number(value, what: str, *, integer: bool = False, positive: bool = False) -> float:
@@ -138,7 +169,7 @@ def _delete_load_job(conn: Connection, namespace: str) -> bool:
         state, _ = watch_until(conn, "batch/v1", "Job", namespace,
                                lambda jobs: State(name not in jobs, 0, 1, f"job/{name} deleted"),
                                timeout=JOB_TIMEOUT, progress=progress, field_selector=f"metadata.name={name}")
-        _finish(progress, state, f"deleting job/{name}", JOB_TIMEOUT, lambda: [])
+        finish_wait(progress, state, f"deleting job/{name}", JOB_TIMEOUT, lambda: [])
     return True
 
 
@@ -186,7 +217,7 @@ def _wait_for_job(conn: Connection, name: str, namespace: str) -> None:
     progress = Progress(f"job/{name}")
     state, _ = watch_until(conn, "batch/v1", "Job", namespace, lambda jobs: job_state(jobs.get(name), name),
                            timeout=JOB_TIMEOUT, progress=progress, field_selector=f"metadata.name={name}")
-    _finish(progress, state, f"job/{name}", JOB_TIMEOUT, lambda: [])
+    finish_wait(progress, state, f"job/{name}", JOB_TIMEOUT, lambda: [])
 
 
 @friendly
@@ -197,6 +228,37 @@ def queue_length(list_name: str = QUEUE_LIST, *, namespace: str | None = None) -
     if is_sandbox(conn):
         return int(simulation(conn, "GET", f"{namespace}/queues/{list_name}")["length"])
     return redis_llen(conn, namespace, list_name)
+
+
+def queue_state(length: int, most: int, list_name: str) -> State:
+    where = f"on the Redis list {list_name!r}"
+    if length <= most:
+        return State(True, 1, 1, f"no order waiting {where}" if length == 0 else f"{length} orders waiting {where}")
+    return State(False, 0, 1, f"{length} orders waiting {where}" + (f" (waiting for at most {most})" if most else ""))
+
+
+@friendly
+def wait_for_queue(most: int = 0, list_name: str = QUEUE_LIST, *, namespace: str | None = None,
+                   timeout: float = 180) -> None:
+    """Wait until at most `most` orders wait on the queue: by default until the worker has drained it.
+
+    A queue's length is not a Kubernetes object, so it cannot be watched: it is read again every moment (every
+    0.2 s on the sandbox, every second through redis-cli on a real cluster) until the condition holds.
+    """
+    conn = current()
+    namespace = namespace or conn.namespace
+    most = int(_number(most, "the number of orders", integer=True))
+    progress = Progress(f"the Redis list {list_name!r} to drain")
+    deadline = time.monotonic() + timeout
+    while True:
+        state = queue_state(queue_length(list_name, namespace=namespace), most, list_name)
+        progress.update(state.count, state.total, state.message)
+        if state.done or time.monotonic() > deadline:
+            break
+        time.sleep(0.2 if is_sandbox(conn) else 1.0)  # the polling period of a condition nothing can watch
+    hint = (f"is the worker running and ready? kubectl get deployment {WORKER}; "
+            f"its log: kubectl logs deployment/{WORKER}")
+    finish_wait(progress, state, f"the Redis list {list_name!r}", timeout, lambda: [hint])
 
 
 @friendly
@@ -282,7 +344,7 @@ def wait_for_autoscaler(name: str = API, *, kind: str = "HorizontalPodAutoscaler
     hint = ("on a real cluster the HPA reads metrics.k8s.io: is metrics-server running? "
             "(kubectl get apiservice v1beta1.metrics.k8s.io)" if kind == "HorizontalPodAutoscaler"
             else "is KEDA installed and running? (kubectl get pods -n keda)")
-    _finish(progress, state, f"{kind.lower()}/{name}", timeout, lambda: [hint])
+    finish_wait(progress, state, f"{kind.lower()}/{name}", timeout, lambda: [hint])
 
 
 @friendly

@@ -11,7 +11,7 @@ The Deployment is sampled every `interval` seconds. The HPA that scales it is fo
 decision it writes (a status whose desiredReplicas differs from currentReplicas) is kept, even between two
 samples. The metric is the one the HPA reports (its first metric unless you name one), or, for a Deployment a KEDA
 ScaledObject scales, the length of the queue. Chart times are the cluster's seconds: on the sandbox, real seconds
-times its time scale (WORKSHOP_TIME_SCALE), so stabilization windows and cooldowns read as configured.
+times the time scale it reports (GET /simulation/v1/clock), so stabilization windows and cooldowns read as configured.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from .charts import GREEN, ORANGE, Guide, LiveChart, Series, line_chart
 from .cluster import TIME_SCALE_ENV, Connection, current
 from .display import in_notebook
 from .errors import WorkshopError, explain, friendly
-from .scaling import API, is_sandbox, redis_llen, simulation
+from .scaling import API, is_sandbox, redis_llen, sandbox_time_scale, simulation
 from .wait import TimedOut
 
 WATCH_WINDOW = 2.0  # seconds one watch request of the follower lasts before it resumes (and checks for stop)
@@ -328,10 +328,13 @@ class Goal:
 # --- watching -------------------------------------------------------------------------------------------------------
 
 def time_scale(conn: Connection) -> float:
-    """How many cluster seconds pass per real second: the sandbox's time scale (the one connect() started it with)."""
+    """How many cluster seconds pass per real second: the sandbox's time scale (it says which), 1 on a real cluster."""
     if not is_sandbox(conn):
         return 1.0
-    try:
+    scale = sandbox_time_scale(conn)
+    if scale is not None:
+        return scale
+    try:  # a sandbox too old to say: the scale connect() would have started it with
         return float(os.environ.get(TIME_SCALE_ENV) or 1.0)
     except ValueError:
         return 1.0

@@ -2,20 +2,29 @@
 
 Notebooks store their outputs and nbval compares them on every CI run; these patterns turn the volatile parts
 into fixed words so that equal states compare equal. `nbval_sanitize_file()` writes them in nbval's format.
+nbval sanitizes every text output, `image/svg+xml` included: a live chart (helpers.charts, whose root element
+carries CHART_CLASS) becomes one fixed word, so nbval still checks that the cell drew a chart, and compares the
+rest of the cell as usual.
 """
 from __future__ import annotations
 
 import re
 
+from .charts import CHART_CLASS
+
 # Kubernetes' random suffixes use this alphabet (apimachinery rand.String / SafeEncodeString): no vowels.
 _ALNUM = "bcdfghjklmnpqrstvwxz2456789"
 
 PATTERNS: list[tuple[str, str]] = [
+    # First: a chart's points, axes and times depend on timing; what is drawn is checked by the helpers' tests.
+    (rf'(?s)<svg [^>]*class="{CHART_CLASS}".*?</svg>', "LIVE-CHART"),
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "TIMESTAMP"),
     (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "UID"),
     (r'resourceVersion: "\d+"', 'resourceVersion: "RV"'),
     (rf"\b(containo-[a-z0-9-]+?)-[{_ALNUM}]{{6,10}}-[{_ALNUM}]{{5}}\b", r"\1-HASH-SUFFIX"),  # pods
     (rf"\b(containo-[a-z0-9-]+?)-[{_ALNUM}]{{6,10}}\b", r"\1-HASH"),  # replica sets
+    (rf"\b(containo-[a-z0-9-]+?)-[{_ALNUM}]{{5}}\b", r"\1-SUFFIX"),  # generateName: EndpointSlices, a Job's pods
+    (rf"\b(pod-template-hash\"?[=: ]\s*\"?)[{_ALNUM}]{{6,10}}\b", r"\1HASH"),  # the label's value printed raw
     (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "IP"),
     (r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", r"\1:NODEPORT/\2"),
     (r"\b\d+[smhdy](\d+[smh])?( ago)?\b", "AGE"),

@@ -90,7 +90,10 @@ def _follow(conn: Connection, path: str, params: dict, objects: dict[str, dict],
     return version
 
 
-def _finish(progress: Progress, state: State, what: str, timeout: float, explain: Callable[[], list[str]]) -> None:
+def finish_wait(progress: Progress, state: State, what: str, timeout: float,
+                explain: Callable[[], list[str]]) -> None:
+    """End a watch_until() wait: the progress line says done, or TimedOut says what is still missing (`explain`
+    lists the details, only computed on failure)."""
     if state.done:
         progress.finish(state.message)
         return
@@ -153,35 +156,48 @@ def wait_for_rollout(name: str, *, namespace: str | None = None, timeout: float 
         return diagnose.not_ready_report(*_pods_and_events(conn, namespace, selector)) or [
             "no pod is failing; the ReplicaSet may not have created them yet"]
 
-    _finish(progress, state, f'deployment "{name}"', timeout, explain)
+    finish_wait(progress, state, f'deployment "{name}"', timeout, explain)
 
 
 # --- pods -------------------------------------------------------------------------------------------------------
 
-def pods_state(pods: dict[str, dict], count: int | None, selector: str) -> State:
+def pods_state(pods: dict[str, dict], count: int | None, selector: str, exact: bool = False) -> State:
+    """Ready pods: at least `count` (all of them when None); `exact`: exactly that many and none terminating."""
     alive = [p for p in pods.values() if not p["metadata"].get("deletionTimestamp")]
+    leaving = len(pods) - len(alive)
     ready = sum(1 for p in alive if diagnose.is_ready(p))
     wanted = count if count is not None else max(len(alive), 1)
-    done = ready >= wanted if count is not None else (alive and ready == len(alive))
+    if exact:
+        done = ready == wanted == len(pods)
+    else:
+        done = ready >= wanted if count is not None else (alive and ready == len(alive))
     noun = "pod" if wanted == 1 else "pods"
-    message = (f"{ready} of {wanted} {noun} ready ({selector})" if not done
-               else f"{ready} {'pod' if ready == 1 else 'pods'} ready ({selector})")
+    if done:
+        message = f"{ready} {'pod' if ready == 1 else 'pods'} ready ({selector})"
+    elif exact and leaving:
+        message = (f"{ready} of {wanted} {noun} ready; {leaving} terminating "
+                   f"{'pod' if leaving == 1 else 'pods'} still there ({selector})")
+    elif exact and len(alive) > wanted:
+        message = f"{len(alive)} pods where {wanted} {'is' if wanted == 1 else 'are'} wanted ({selector})"
+    else:
+        message = f"{ready} of {wanted} {noun} ready ({selector})"
     return State(bool(done), ready, wanted, message)
 
 
 @friendly
-def wait_for_pods(selector: str | dict, *, count: int | None = None, namespace: str | None = None,
-                  timeout: float = DEFAULT_TIMEOUT) -> None:
+def wait_for_pods(selector: str | dict, *, count: int | None = None, exact: bool = False,
+                  namespace: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
     """Wait until the pods matching a label selector are Ready (all of them, or at least `count`).
 
     wait_for_pods("service=cache")
     wait_for_pods({"app": "containo", "service": "api"}, count=3)
+    wait_for_pods("service=api", count=2, exact=True)   # exactly 2, ready, and the pods scaled away are gone
     """
     conn = current()
     namespace = namespace or conn.namespace
     query = selectors.to_query(selector)
     progress = Progress(f"pods {query}")
-    state, objects = watch_until(conn, "v1", "Pod", namespace, lambda objs: pods_state(objs, count, query),
+    state, objects = watch_until(conn, "v1", "Pod", namespace, lambda objs: pods_state(objs, count, query, exact),
                                  timeout=timeout, progress=progress, label_selector=query)
 
     def explain() -> list[str]:
@@ -190,7 +206,7 @@ def wait_for_pods(selector: str | dict, *, count: int | None = None, namespace: 
         events = conn.api.items("v1", "Event", namespace)
         return diagnose.not_ready_report(list(objects.values()), events)
 
-    _finish(progress, state, f"pods {query}", timeout, explain)
+    finish_wait(progress, state, f"pods {query}", timeout, explain)
 
 
 # --- deletion ---------------------------------------------------------------------------------------------------
@@ -230,7 +246,7 @@ def wait_for_deleted(kind: str, name: str | None = None, *, selector: str | dict
                          f"finalizers: {blockers}")
         return lines
 
-    _finish(progress, state, f"deleting {what}", timeout, explain)
+    finish_wait(progress, state, f"deleting {what}", timeout, explain)
 
 
 # --- services ---------------------------------------------------------------------------------------------------
@@ -262,7 +278,7 @@ def wait_for_endpoints(service: str, *, count: int = 1, namespace: str | None = 
 
     state, _ = watch_until(conn, "discovery.k8s.io/v1", "EndpointSlice", namespace, check, timeout=timeout,
                            progress=progress, label_selector=f"kubernetes.io/service-name={service}")
-    _finish(progress, state, f"service/{service}", timeout, lambda: _service_report(conn, namespace, service))
+    finish_wait(progress, state, f"service/{service}", timeout, lambda: _service_report(conn, namespace, service))
 
 
 def _service_report(conn: Connection, namespace: str, service: str) -> list[str]:
@@ -311,4 +327,4 @@ def wait_for_load_balancer(service: str, *, namespace: str | None = None, timeou
         return ["no load-balancer provider assigned an address. On kind, `workshop up --kind` runs "
                 "cloud-provider-kind; without it, use `kubectl port-forward service/" + service + " 1337:1337`"]
 
-    _finish(progress, state, f"service/{service}", timeout, explain)
+    finish_wait(progress, state, f"service/{service}", timeout, explain)

@@ -36,6 +36,7 @@ class Scheduler(Controller):
         self.infos: dict[str, NodeInfo] = {}
         self.accounted: dict[str, tuple] = {}  # pod key -> (node, uid, requests, owner, ports)
         self.unschedulable: set[str] = set()
+        self.binding: tuple | None = None  # (pod uid, requests) while bind() runs: accounted without recomputing
         self.nodes.add_handler(self._on_node)
         self.pods.add_handler(self._on_pod)
 
@@ -68,7 +69,9 @@ class Scheduler(Controller):
             entry = None
         if counted and entry is None:
             ref = controller_ref(new)
-            entry = (new["spec"]["nodeName"], new["metadata"]["uid"], podutil.pod_requests(new),
+            uid = new["metadata"]["uid"]
+            requests = self.binding[1] if self.binding and self.binding[0] == uid else podutil.pod_requests(new)
+            entry = (new["spec"]["nodeName"], uid, requests,
                      ref["uid"] if ref else None, scheduling.host_ports(new))
             self.accounted[key] = entry
             info = self.infos.get(entry[0])
@@ -97,17 +100,20 @@ class Scheduler(Controller):
             self.unschedulable.discard(key)
             return
         ref = controller_ref(pod)
-        node, verdicts = scheduling.pick(pod, podutil.pod_requests(pod), ref["uid"] if ref else None,
-                                         list(self.infos.values()))
+        requests = podutil.pod_requests(pod)
+        node, verdicts = scheduling.pick(pod, requests, ref["uid"] if ref else None, list(self.infos.values()))
         if node is None:
             self._unschedulable(key, pod, scheduling.fit_error(pod, verdicts))
             return
+        self.binding = (pod["metadata"]["uid"], requests)  # the informer sees the bound pod during bind()
         try:
             self.registry.bind(namespace, name, node)
         except StatusError as e:
             if e.code in (404, 409):  # deleted or bound meanwhile
                 return
             raise
+        finally:
+            self.binding = None
         self.unschedulable.discard(key)
         self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {namespace}/{name} to {node}",
                             component=SCHEDULER_NAME, manager=MANAGER)

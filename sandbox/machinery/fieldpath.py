@@ -6,6 +6,7 @@ server-side apply needs: to_set, compare, merge and remove."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 
 from . import schemas
@@ -157,6 +158,8 @@ def compare(old, new, schema: dict) -> tuple[set, set, set]:
 
 
 def _compare(old, new, schema, path, added, modified, removed) -> None:
+    if old is not None and type(old) is type(new) and old == new:
+        return  # equal subtrees (most of an update) hold no difference: skip the walk
     node = classify(schema, new if new is not MISSING else old)
     container = node.kind in (STRUCT, MAP, LIST_MAP, SET)
     if container and old is None and new is not MISSING and new is not None and _shape_ok(node, new):
@@ -309,6 +312,7 @@ def with_named_fields(paths: set, schema: dict) -> set:
 
 
 # --- FieldsV1 ------------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=65536)  # elements repeat across every object of a kind: encode each once
 def _encode_element(element: tuple) -> str:
     kind, body = element
     if kind == "f":
@@ -323,12 +327,26 @@ def _encode_element(element: tuple) -> str:
 _ORDER = {"f": 0, "k": 1, "v": 2, "i": 3}
 
 
+@functools.lru_cache(maxsize=65536)
 def _element_sort_key(element: tuple):
     return (_ORDER[element[0]], str(element[1]) if element[0] != "i" else f"{element[1]:012d}")
 
 
+_ENCODED: dict[frozenset, str] = {}  # field set -> its FieldsV1 text; sets repeat (pods of one ReplicaSet, events)
+
+
 def encode(paths: set) -> dict:
-    """A field set as FieldsV1 JSON."""
+    """A field set as FieldsV1 JSON (a fresh dict: callers may mutate what they get)."""
+    key = frozenset(paths)
+    text = _ENCODED.get(key)
+    if text is None:
+        if len(_ENCODED) >= 4096:
+            _ENCODED.clear()
+        text = _ENCODED[key] = json.dumps(_encode_paths(paths), separators=(",", ":"), ensure_ascii=False)
+    return json.loads(text)
+
+
+def _encode_paths(paths: set) -> dict:
     tree: dict = {}
     for path in paths:
         node = tree

@@ -60,6 +60,16 @@ class Entry:
             return
         self.fields = self.fields - paths
 
+    def holds_all(self, paths: set) -> bool:
+        if self._fields is not None:
+            return paths <= self._fields
+        return all(fp.encoded_contains(self.raw, p) for p in paths)
+
+    def holds_none(self, paths: set) -> bool:
+        if self._fields is not None:
+            return self._fields.isdisjoint(paths)
+        return not any(fp.encoded_contains(self.raw, p) for p in paths)
+
     def empty(self) -> bool:
         return not self.raw if self._fields is None else not self._fields
 
@@ -217,14 +227,20 @@ def _record_update(old, new, manager, api_version, timestamp, subresource) -> di
         before, after = _without(before, "status"), _without(after, "status")
     added, modified, removed = fp.compare(before, after, schema)
     current = _tracked(added | modified, mode)
-    for entry in managers.values():
-        entry.drop(current | removed)
     me = Entry(manager, "Update", api_version, subresource)
+    previous = managers.get(me.identity)
+    for entry in managers.values():
+        if entry is not previous or not current:
+            entry.drop(current | removed)
     if current:
-        previous = managers.get(me.identity)
-        me.fields = current | (previous.fields if previous else set())
-        me.time = timestamp
-        managers[me.identity] = me
+        if previous is not None and previous.holds_all(current) and previous.holds_none(removed):
+            previous.time = timestamp  # the writer's set is unchanged (a status or count bump): no re-encoding
+        else:
+            if previous is not None:
+                previous.drop(current | removed)
+            me.fields = current | (previous.fields if previous else set())
+            me.time = timestamp
+            managers[me.identity] = me
     out = dict(new)  # only metadata.managedFields changes: share the rest
     out["metadata"] = dict(new.get("metadata") or {})
     _write_entries(out, managers)

@@ -2,9 +2,11 @@
 Kubernetes API uses, so nobody mistakes it for one. The HTTP layer authenticates the request, decodes the JSON
 body and calls handle(); helpers reach it through the kubeconfig's client (ApiClient.call_api).
 
+  GET    /simulation/v1/clock                                      -> {"timeScale": 10}  (simulated seconds per second)
   GET    /simulation/v1/namespaces/{ns}/load                       -> SimulatedLoadList
   GET    /simulation/v1/namespaces/{ns}/load/{services|deployments}/{name}
   PUT    /simulation/v1/namespaces/{ns}/load/{services|deployments}/{name}   {"requestsPerSecond": 120}
+  GET    /simulation/v1/namespaces/{ns}/queues                     -> SimulatedQueueList (the lists used so far)
   GET    /simulation/v1/namespaces/{ns}/queues/{list}             -> SimulatedQueue (length, inflow, consumers)
   PUT    /simulation/v1/namespaces/{ns}/queues/{list}             {"ordersPerSecond": 2}  (a steady producer)
   POST   /simulation/v1/namespaces/{ns}/queues/{list}/orders      {"count": 40}  (LPUSH 40 orders)
@@ -20,9 +22,10 @@ from sandbox.machinery import errors
 
 API_VERSION = "simulation.workshop/v1"
 _KINDS = {"services": "Service", "deployments": "Deployment"}
+_CLOCK = re.compile(r"^/simulation/v1/clock/?$")
 _ROUTE = re.compile(r"^/simulation/v1/namespaces/(?P<ns>[^/]+)/(?:"
                     r"(?P<load>load)(?:/(?P<plural>[^/]+)/(?P<name>[^/]+))?"
-                    r"|queues/(?P<list>[^/]+)(?P<orders>/orders)?)/?$")
+                    r"|(?P<queues>queues)(?:/(?P<list>[^/]+)(?P<orders>/orders)?)?)/?$")
 
 
 def handle(model, method: str, path: str, body: dict | bytes | str | None = None) -> tuple[int, dict]:
@@ -30,12 +33,20 @@ def handle(model, method: str, path: str, body: dict | bytes | str | None = None
     body = _decode(body)
     if model is None:
         raise errors.StatusError(503, "ServiceUnavailable", "the workload simulation is not running")
+    method = method.upper()
+    if _CLOCK.match(path):  # clients draw charts in the cluster's seconds: they need the time scale
+        _allow(method, "GET")
+        return 200, {"kind": "SimulatedClock", "apiVersion": API_VERSION, "timeScale": model.clock.time_scale}
     match = _ROUTE.match(path)
     if not match:
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
-    ns, method = match["ns"], method.upper()
+    ns = match["ns"]
     if match["load"]:
         return _load(model, method, ns, match["plural"], match["name"], body)
+    if match["list"] is None:
+        _allow(method, "GET")
+        items = [_queue(model, n_s, name) for n_s, name in sorted(model.queues) if n_s == ns]
+        return 200, {"kind": "SimulatedQueueList", "apiVersion": API_VERSION, "items": items}
     if match["orders"]:
         _allow(method, "POST")
         count = _number(body, "count", integer=True)

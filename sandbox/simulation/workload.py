@@ -64,8 +64,8 @@ class WorkloadModel:
         self.registry, self.clock, self.profile = registry, clock, profile
         self.loads: dict[tuple[str, str, str], float] = {}  # (namespace, kind, name) -> requests per second
         self.queues: dict[tuple[str, str], Queue] = {}  # (namespace, list name)
-        self.unsubscribe = registry.subscribe(self._on_write, storage_keys=("namespaces", "pods",
-                                                                           "keda.sh/scaledobjects"))
+        self.unsubscribe = registry.subscribe(self._on_write, ("namespaces", "pods", "keda.sh/scaledobjects"),
+                                              lazy=True)  # a pod write only triggers a settle: no parse
 
     # offered load -------------------------------------------------------------------------------------------
     def set_load(self, namespace: str, kind: str, name: str, requests_per_second: float) -> None:
@@ -125,9 +125,9 @@ class WorkloadModel:
         queue.consumer_pods = frozenset(p["metadata"]["name"] for p in pods)
         queue.draining = float(sum(_drain_rate(pod, key[1]) for pod in pods))
 
-    def _on_write(self, event_type: str, storage_key: str, obj: dict) -> None:
+    def _on_write(self, event_type: str, storage_key: str, load) -> None:
         if storage_key == "namespaces" and event_type == "DELETED":
-            self.clear(obj["metadata"]["name"])
+            self.clear(load()["metadata"]["name"])
         elif storage_key in ("pods", "keda.sh/scaledobjects") and self.queues:
             for key in list(self.queues):
                 self._settle(key)

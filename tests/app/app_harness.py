@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import redis
+from tests.waiting import wait_until  # noqa: F401  (re-exported for the app tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
@@ -28,18 +29,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_until(condition, *, timeout: float = TIMEOUT, interval: float = 0.05, what: str = "condition"):
-    """Poll condition() until it returns something truthy; that value, or AssertionError naming what."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(interval)
 
 
 class RedisServer:

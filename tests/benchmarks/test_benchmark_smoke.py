@@ -20,6 +20,7 @@ EXPECTED = {  # name -> a number with its unit, as printed
     "list_pods_latency_aiohttp": r"median \d+ ms, p95 \d+ ms",
     "get_rps_ratio": r"[\d.]+",
     "get_per_cpu_second_ratio": r"[\d.]+",
+    "framework_rps_ratio": r"[\d.]+",
     "sandbox_rss": r"\d+ MiB",
 }
 

@@ -26,7 +26,7 @@ DIFFERENCES = "Known differences from real Kubernetes"
 
 def fenced_blocks(text: str, language: str | None = None) -> list[str]:
     """The bodies of ``` blocks (only those opened with ```<language> when a language is given)."""
-    blocks = re.findall(r"^```([\w-]*)\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    blocks = re.findall(r"^[ \t]*```([\w-]*)\n(.*?)^[ \t]*```", text, re.MULTILINE | re.DOTALL)  # also in lists
     return [body for lang, body in blocks if language is None or lang == language]
 
 
@@ -41,7 +41,7 @@ def section(text: str, heading: str) -> str:
 def architecture_paths() -> set[str]:
     """Every path the module list names: `sandbox/x/` starts a directory, indented names live in it."""
     text = ARCHITECTURE.read_text()
-    block = next(b for b in fenced_blocks(section(text, "Modules")))
+    block = fenced_blocks(section(text, "Modules"))[0]
     named, directory = set(), ""
     for line in block.splitlines():
         names = []
@@ -216,7 +216,7 @@ def markdown_files() -> list[Path]:
 def code_texts(text: str) -> list[str]:
     """Lines of fenced blocks and inline code spans: where commands are written."""
     texts = [line for block in fenced_blocks(text) for line in block.splitlines()]
-    prose = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+    prose = re.sub(r"^[ \t]*```.*?^[ \t]*```", "", text, flags=re.MULTILINE | re.DOTALL)
     texts += re.findall(r"`([^`\n]+)`", prose)
     return texts
 

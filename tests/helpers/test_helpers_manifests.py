@@ -86,3 +86,16 @@ def test_plan_applies_the_latest_earlier_version_and_deletes_what_later_chapters
     assert [o["v"] for o in apply] == [1, 2]  # chapter 3 starts from chapter 2's one-container API
     assert ("Deployment", "api") not in {(o["kind"], o["metadata"]["name"]) for o in delete}
     assert plan(1, chapters)[0] == [] and len(plan(1, chapters)[1]) == 4
+
+
+def test_workshop_image_replaces_the_app_image_for_a_shared_cluster(monkeypatch):
+    from helpers import manifests
+    objects = manifests.chapter_objects(3)
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    monkeypatch.setenv("WORKSHOP_IMAGE", "registry.example.com/containo-orders:1.0")
+    placed = manifests.localize(deployment, "containo-alice", lambda o: True)
+    images = [c["image"] for c in placed["spec"]["template"]["spec"]["containers"]]
+    assert images == ["registry.example.com/containo-orders:1.0"] * 2
+    monkeypatch.delenv("WORKSHOP_IMAGE")
+    unchanged = manifests.localize(deployment, "containo-alice", lambda o: True)
+    assert {c["image"] for c in unchanged["spec"]["template"]["spec"]["containers"]} == {"containo-orders:dev"}

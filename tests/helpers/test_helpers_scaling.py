@@ -270,18 +270,40 @@ def test_a_keda_run_reports_only_what_is_certain(capsys):
     assert "seconds</text>" in run.chart_svg()  # real time: no time-scale note on the axis
 
 
+def test_chart_seconds_follow_the_time_scale_the_sandbox_reports(monkeypatch, tmp_path):
+    from kubernetes.client.exceptions import ApiException
+
+    api = FakeApi(clock=7)
+    conn = Connection("sandbox", "workshop-sandbox", str(tmp_path / "kubeconfig"), "containo", None, api)
+    monkeypatch.setenv("WORKSHOP_TIME_SCALE", "10")
+    assert scaling_watch.time_scale(conn) == 7  # what the sandbox says wins over the variable
+    assert api.calls == [("GET", "/simulation/v1/clock", None)]
+    old = FakeApi(fail=ApiException(status=404, reason="Not Found"))  # a sandbox too old to say
+    conn = Connection("sandbox", "workshop-sandbox", str(tmp_path / "kubeconfig"), "containo", None, old)
+    assert scaling_watch.time_scale(conn) == 10  # the scale connect() would have started it with
+    kind = Connection("kind", "kind-workshop", None, "containo", None, FakeApi(clock=7))
+    assert scaling_watch.time_scale(kind) == 1 and kind.api.calls == []
+
+
 # --- the simulation calls and the real cluster's commands ----------------------------------------------------------
 
 class FakeApi:
     """Records requests; answers the simulation API and GETs of the API Service."""
 
-    def __init__(self, services=("containo-orders-frontend",), fail=None):
-        self.calls, self.services, self.fail = [], services, fail
+    def __init__(self, services=("containo-orders-frontend",), fail=None, clock=10, loads=(), queues=()):
+        self.calls, self.services, self.fail, self.clock = [], services, fail, clock
+        self.loads, self.queues = loads, queues  # what the listings of the simulation API return
 
     def request(self, method, path, *, params=None, body=None, content_type=None, timeout=30):
         self.calls.append((method, path, body))
         if self.fail is not None:
             raise self.fail
+        if path == "/simulation/v1/clock":
+            return {"kind": "SimulatedClock", "timeScale": self.clock}
+        if path.startswith("/simulation/v1/") and path.endswith("/load"):
+            return {"kind": "SimulatedLoadList", "items": list(self.loads)}
+        if path.startswith("/simulation/v1/") and path.endswith("/queues"):
+            return {"kind": "SimulatedQueueList", "items": list(self.queues)}
         if path.startswith("/simulation/v1/") and "/queues/" in path:
             return {"kind": "SimulatedQueue", "length": 40 if method == "POST" else 7}
         if path.endswith("/jobs"):
@@ -448,3 +470,43 @@ def test_the_checkpoint_wants_working_autoscalers_not_only_present_ones():
     [problem] = judge(*chapter6(broken, ok[1]))
     assert problem.endswith("FailedGetResourceMetric: failed to get cpu utilization: unable to get metrics for "
                             "resource cpu (is metrics-server running?)")
+
+
+def test_a_quiet_workload_stops_every_simulated_load_and_empties_every_queue(monkeypatch):
+    loads = [{"target": {"kind": "Service", "name": "containo-orders-frontend"}},
+             {"target": {"kind": "Deployment", "name": "web"}}]
+    queues = [{"metadata": {"name": "orders"}, "length": 3, "ordersPerSecond": 2},
+              {"metadata": {"name": "idle"}, "length": 0, "ordersPerSecond": 0}]
+    conn = connect_fake(monkeypatch, api=FakeApi(loads=loads, queues=queues))
+    scaling.quiet_workload(conn, "containo")
+    base = "/simulation/v1/namespaces/containo"
+    assert conn.api.calls == [
+        ("GET", f"{base}/load", None),
+        ("PUT", f"{base}/load/services/containo-orders-frontend", {"requestsPerSecond": 0}),
+        ("PUT", f"{base}/load/deployments/web", {"requestsPerSecond": 0}),
+        ("GET", f"{base}/queues", None),
+        ("PUT", f"{base}/queues/orders", {"ordersPerSecond": 0}),
+        ("DELETE", f"{base}/queues/orders", None)]  # the idle list needs nothing
+
+
+def test_a_quiet_workload_on_a_real_cluster_deletes_the_load_job_and_skips_a_queue_not_running(monkeypatch):
+    kind = connect_fake(monkeypatch, "kind")  # FakeApi: no queue Deployment, so no redis-cli
+    scaling.quiet_workload(kind, "containo")
+    assert [c[:2] for c in kind.api.calls] == [("DELETE", "/apis/batch/v1/namespaces/containo/jobs/"
+                                                "containo-load-generator"),
+                                               ("GET", "/apis/batch/v1/namespaces/containo/jobs")]
+
+
+def test_wait_for_queue_reads_the_length_until_the_worker_drained_it(monkeypatch, capsys):
+    connect_fake(monkeypatch)
+    lengths = iter([5, 3, 0])
+    monkeypatch.setattr(scaling, "queue_length", lambda *a, **k: next(lengths))
+    scaling.wait_for_queue()
+    assert capsys.readouterr().out.splitlines()[-1] == "no order waiting on the Redis list 'orders'"
+    monkeypatch.setattr(scaling, "queue_length", lambda *a, **k: 4)
+    with pytest.raises(WorkshopError) as error:
+        scaling.wait_for_queue(timeout=0.3)
+    assert str(error.value).startswith("the Redis list 'orders': not done after 0.3s. 4 orders waiting on the "
+                                       "Redis list 'orders'\nNot ready:\n  is the worker running and ready?")
+    with pytest.raises(WorkshopError, match="must be a non-negative whole number, got -1"):
+        scaling.wait_for_queue(-1)

@@ -47,3 +47,25 @@ def test_nbval_file_has_one_section_per_pattern():
     assert len(parser.sections()) == len(PATTERNS)
     for section, (pattern, replacement) in zip(parser.sections(), PATTERNS):
         assert parser[section]["regex"] == pattern and re.compile(parser[section]["regex"])
+
+
+def test_generated_suffixes_and_raw_template_hashes_are_sanitised():
+    first = ("containo-orders-cache-service-x7k2p IPv4 6379 10.244.1.9\n"
+             "pods service=api,pod-template-hash=654ddc88bf deleted\n"
+             '"pod-template-hash": "654ddc88bf", the pods have pod-template-hash 654ddc88bf\n')
+    second = first.replace("x7k2p", "b9zzq").replace("654ddc88bf", "59f86f765f")
+    assert sanitize(first) == sanitize(second)
+    assert "containo-orders-cache-service-SUFFIX" in sanitize(first)
+    assert "pod-template-hash=HASH" in sanitize(first) and '"pod-template-hash": "HASH"' in sanitize(first)
+    prose = "the pod-template-hash label; containo-orders-queue-processor, containo-orders-cache-service"
+    assert sanitize(prose) == prose
+
+
+def test_a_chart_becomes_one_word_and_the_rest_of_the_output_is_still_compared():
+    from helpers.charts import Series, line_chart
+
+    small = line_chart([Series("replicas", [(0, 2), (15, 6)])], title="run 1")
+    large = line_chart([Series("replicas", [(0, 2), (30, 6), (60.5, 2)])], title="10.244.1.5 at 2026-05-01T12:00:00Z")
+    assert sanitize(f"before\n{small}\nafter") == sanitize(f"before\n{large}\nafter") == "before\nLIVE-CHART\nafter"
+    assert sanitize(small + small) == "LIVE-CHARTLIVE-CHART"  # two charts stay two: the match stops at </svg>
+    assert sanitize("<svg xmlns='x'><text>10.2.3.4</text></svg>") == "<svg xmlns='x'><text>IP</text></svg>"

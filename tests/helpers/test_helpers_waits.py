@@ -32,6 +32,19 @@ def test_pods_state_counts_ready_pods_and_ignores_terminating_ones():
     assert not pods_state({}, None, "service=api").done
 
 
+def test_an_exact_pod_count_waits_for_the_terminating_pods_to_go():
+    pods = {p["metadata"]["name"]: p for p in [pod("a"), pod("b"), pod("c")]}
+    pods["c"]["metadata"]["deletionTimestamp"] = "2026-05-01T12:00:00Z"
+    assert pods_state(pods, 2, "service=api").done  # at least two ready: the leaving one does not count
+    state = pods_state(pods, 2, "service=api", exact=True)
+    assert not state.done and state.message == "2 of 2 pods ready; 1 terminating pod still there (service=api)"
+    del pods["c"]
+    assert pods_state(pods, 2, "service=api", exact=True).done
+    state = pods_state(pods, 1, "service=api", exact=True)
+    assert not state.done and state.message == "2 pods where 1 is wanted (service=api)"  # one too many
+    assert pods_state(pods, None, "service=api", exact=True).done  # all of them, none leaving
+
+
 def test_ready_endpoints_treat_a_missing_condition_as_ready():
     slices = [endpointslice("s", ["10.0.0.1"], ready=True), endpointslice("s", ["10.0.0.2"], ready=False),
               {"endpoints": [{"addresses": ["10.0.0.3"]}]}]

@@ -4,6 +4,7 @@ import subprocess
 import time
 
 import pytest
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.sandbox
 
@@ -46,14 +47,7 @@ def app(replicas: int = 2) -> str:
 
 
 def wait_for(predicate, timeout: float = 60, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
+    return wait_until(predicate, timeout=timeout, interval=interval)
 
 
 def test_apply_then_reapply_says_unchanged_then_configured(sandbox_process, fresh_namespace):

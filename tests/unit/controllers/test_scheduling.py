@@ -1,7 +1,10 @@
-"""kube-scheduler's filter, messages and choice as pure functions."""
+"""kube-scheduler's filter, messages and choice as pure functions (and the verdict cache in a cluster)."""
+import json
+
 from sandbox.controllers import podutil, scheduling
 from sandbox.controllers.scheduling import NodeInfo
 from sandbox.simulation import nodes as simulated
+from tests.unit.controllers.harness import run
 
 
 def cluster(n=3):
@@ -95,3 +98,48 @@ def test_replica_sets_give_up_unscheduled_and_unready_pods_first():
     pods = [p("ready", "n1", True), p("unready", "n1"), p("pending", phase="Pending"), p("ready2", "n2", True)]
     order = [x["metadata"]["name"] for x in sorted(pods, key=podutil.deletion_rank)]
     assert order[:2] == ["pending", "unready"]
+
+
+def test_cached_static_verdicts_follow_node_changes():
+    """The per-node verdict cache (taints, unschedulable, labels) must not outlive the node it was made for."""
+    infos = cluster(2)
+    worker = infos[1]
+    p = pod()
+    assert scheduling.filter_node(p, {}, worker) is scheduling.FITS
+    tainted = json.loads(json.dumps(worker.node))
+    tainted["spec"]["taints"] = [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]
+    worker.set_node(tainted)
+    assert scheduling.filter_node(p, {}, worker).reasons == ("node(s) had untolerated taint {dedicated: db}",)
+    tolerant = pod(tolerations=[{"key": "dedicated", "operator": "Exists"}])
+    assert scheduling.filter_node(tolerant, {}, worker) is scheduling.FITS  # another pod, another key
+    cordoned = json.loads(json.dumps(tainted))
+    cordoned["spec"]["unschedulable"] = True
+    worker.set_node(cordoned)
+    assert scheduling.filter_node(tolerant, {}, worker).reasons == ("node(s) were unschedulable",)
+    relabelled = json.loads(json.dumps(worker.node))
+    relabelled["spec"] = {}
+    relabelled["metadata"]["labels"]["disktype"] = "ssd"
+    worker.set_node(relabelled)
+    assert scheduling.filter_node(pod(nodeSelector={"disktype": "ssd"}), {}, worker) is scheduling.FITS
+    heartbeat = json.loads(json.dumps(relabelled))
+    heartbeat["status"]["conditions"] = []
+    worker.set_node(heartbeat)  # status only: the cache stays
+    assert worker.static
+
+
+def test_a_tainted_node_is_avoided_and_untainting_it_lets_the_pod_in():
+    taint = {"spec": {"taints": [{"key": "maintenance", "effect": "NoSchedule"}]}}
+    pending = lambda c, name: (podutil.condition(c.get("pods", name), "PodScheduled") or {}).get("reason") \
+        == "Unschedulable"  # noqa: E731
+
+    async def scenario(c):  # one worker
+        c.patch("nodes", "sandbox-worker", taint, None)
+        c.create("pods", {"metadata": {"name": "first"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+        await c.wait_for(lambda: pending(c, "first"), what="first pending")
+        c.patch("nodes", "sandbox-worker", {"spec": {"taints": None}}, None)
+        await c.wait_for(lambda: c.get("pods", "first")["spec"].get("nodeName") == "sandbox-worker",
+                         what="first scheduled once the taint is gone")
+        c.patch("nodes", "sandbox-worker", taint, None)
+        c.create("pods", {"metadata": {"name": "second"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+        await c.wait_for(lambda: pending(c, "second"), what="second pending behind the new taint")
+    run(scenario, nodes=2)

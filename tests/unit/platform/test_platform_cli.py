@@ -231,3 +231,8 @@ def test_check_exit_code_follows_the_checks(monkeypatch, capsys):
     monkeypatch.setattr(preflight, "gather", lambda kind_path: [preflight.Check("kubectl", "ok", "v1.37.1")])
     assert cli.main(["check"]) == 0
     assert "[ ok ] kubectl: v1.37.1" in capsys.readouterr().out
+
+
+def test_lab_command_allows_root_only_when_running_as_root():
+    assert "--allow-root" in cli.lab_command(as_root=True)
+    assert "--allow-root" not in cli.lab_command(as_root=False)

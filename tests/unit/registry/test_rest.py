@@ -312,6 +312,15 @@ def test_subscribers_can_select_storage_keys_and_the_selection_may_grow(registry
     assert seen == [("configmaps", "a"), ("pods", "p2")]
 
 
+def test_lazy_subscribers_parse_only_on_demand_and_get_fresh_copies(registry):
+    loads = []
+    registry.subscribe(lambda kind, key, load: loads.append(load), storage_keys={"configmaps"}, lazy=True)
+    registry.create(CMS, "default", {"metadata": {"name": "a"}})
+    first = loads[-1]()
+    first["metadata"]["name"] = "mutated"
+    assert loads[-1]()["metadata"]["name"] == "a"
+
+
 def test_verbs_not_served_are_method_not_allowed(registry):
     metrics = rt("pods", "metrics.k8s.io")
     e = error(registry.create, metrics, "default", {"metadata": {"name": "x"}})

@@ -11,10 +11,11 @@ import pytest
 import requests
 
 from sandbox import kubeconfig
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.sandbox
 
-MANIFESTS = Path(__file__).resolve().parents[3] / "manifests"
+MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
 FILES = ("03-sidecar/api-deployment.yaml", "05-expose/frontend-service.yaml", "05-queue/queue-deployment.yaml",
          "05-queue/queue-service.yaml", "05-queue/worker-deployment.yaml", "06-scaling/api-hpa.yaml",
          "06-scaling/worker-scaledobject.yaml")
@@ -36,14 +37,7 @@ class Simulation:
 
 
 def until(what: str, predicate, debug, timeout: float = TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}:\n{debug()}")
-        time.sleep(0.2)
+    return wait_until(predicate, timeout=timeout, interval=0.2, what=what, debug=debug)
 
 
 @pytest.fixture
@@ -53,9 +47,6 @@ def sandbox(sandbox_factory):
 
 def test_chapter_06_scaling_in_a_started_sandbox(sandbox, tmp_path):
     simulation = Simulation(sandbox.kubeconfig, tmp_path / "ca.crt")
-    if simulation.call("GET", "/load").status_code == 404:
-        pytest.skip("the sandbox does not serve /simulation yet (sandbox/api/server.py must mount "
-                    "sandbox.simulation.controls.handle)")
     kubectl = sandbox.kubectl
 
     def replicas(name: str) -> int:
