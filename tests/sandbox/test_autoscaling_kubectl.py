@@ -4,7 +4,6 @@ the metrics. The API scales up and back down; the worker goes 0 -> N -> 0."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest

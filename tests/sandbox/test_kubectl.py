@@ -1,7 +1,6 @@
 """Real kubectl 1.37 against the sandbox: the workflow a learner follows, with the output kubectl really prints."""
 import json
 import subprocess
-import time
 
 import pytest
 from tests.waiting import wait_until

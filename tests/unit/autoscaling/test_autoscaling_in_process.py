@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from pathlib import Path
 
 import yaml
@@ -18,6 +17,7 @@ from sandbox.controllers.scaled_object import ScaledObjectController
 from sandbox.machinery import resources
 from sandbox.registry.rest import Registry
 from sandbox.storage.store import Store
+from tests.waiting import wait_until_async
 
 MANIFESTS = Path(__file__).resolve().parents[3] / "manifests"
 FILES = ("03-sidecar/api-deployment.yaml", "05-expose/frontend-service.yaml", "05-queue/queue-deployment.yaml",
@@ -34,14 +34,7 @@ TIMEOUT = 90.0  # real seconds per wait: generous, the machine is shared
 
 
 async def until(what: str, predicate, timeout: float = TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+    return await wait_until_async(predicate, timeout=timeout, interval=0.05, what=what)
 
 
 def with_autoscaling(manager: ControllerManager) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 from sandbox.clock import Clock
 from sandbox.controllers.manager import ControllerManager
@@ -12,6 +11,7 @@ from sandbox.machinery import resources
 from sandbox.registry.bootstrap import bootstrap
 from sandbox.registry.rest import Registry
 from sandbox.storage.store import Store
+from tests.waiting import wait_until_async
 
 KINDS = {rt.plural if not rt.group else f"{rt.plural}.{rt.group}": rt for rt in resources.RESOURCES
          if rt.version == resources.PREFERRED_VERSIONS[rt.group]}
@@ -67,14 +67,7 @@ class Cluster:
 
     async def wait_for(self, condition, timeout: float = 30.0, what: str = ""):
         """Poll `condition()` until it returns something truthy; fail with `what` after `timeout` real seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what or condition}")
-            await asyncio.sleep(0.01)
+        return await wait_until_async(condition, timeout=timeout, what=what or str(condition))
 
 
 def deployment(name: str = "web", replicas: int = 3, image: str = "nginx:1.27", **spec) -> dict:
