@@ -10,7 +10,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = Path(__file__).with_name("canary") / "canary.ipynb"
-SANITIZE = ROOT / "notebooks" / "nbval-sanitize.cfg"
+SANITIZE = Path(__file__).with_name("nbval-sanitize.cfg")
 
 
 def run_nbval(notebook: Path) -> subprocess.CompletedProcess:

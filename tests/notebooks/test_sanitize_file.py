@@ -1,4 +1,4 @@
-"""notebooks/nbval-sanitize.cfg is generated from helpers.volatile (by tools/record_notebooks.py): it must not
+"""tests/notebooks/nbval-sanitize.cfg is generated from helpers.volatile (by tools/record_notebooks.py): it must not
 drift from the patterns, and nbval must read back exactly those patterns."""
 import re
 from pathlib import Path
@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sanitize_file_matches_helpers_volatile():
-    assert SANITIZE_FILE == ROOT / "notebooks" / "nbval-sanitize.cfg"
+    assert SANITIZE_FILE == ROOT / "tests" / "notebooks" / "nbval-sanitize.cfg"
     assert SANITIZE_FILE.read_text() == sanitize_file_text(), (
-        "notebooks/nbval-sanitize.cfg drifted from helpers.volatile: run `python tools/record_notebooks.py "
+        "tests/notebooks/nbval-sanitize.cfg drifted from helpers.volatile: run `python tools/record_notebooks.py "
         "--sanitize-only` to rewrite it")
 
 

@@ -1,10 +1,12 @@
-"""nbval runs every notebook against a sandbox of its own: the kernels inherit WORKSHOP_HOME (where connect()
+"""Kept here, not in notebooks/, so learners' file browser shows only the chapters.
+
+nbval runs every notebook against a sandbox of its own: the kernels inherit WORKSHOP_HOME (where connect()
 starts the sandbox) and a time scale, both set here before the first kernel starts; the sandbox stops at the end."""
 import os
 import tempfile
 from pathlib import Path
 
-REPO = str(Path(__file__).resolve().parents[1])
+REPO = str(Path(__file__).resolve().parent)
 
 _OWN_HOME = None
 
