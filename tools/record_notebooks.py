@@ -4,10 +4,10 @@ what every cell showed, so that readers see outputs on GitHub and nbval has some
 
     python tools/record_notebooks.py                  # every notebooks/NN-*.ipynb, in order
     python tools/record_notebooks.py 02 03            # only chapters 02 and 03 (in order, on a fresh sandbox)
-    python tools/record_notebooks.py --sanitize-only  # only rewrite notebooks/nbval-sanitize.cfg
+    python tools/record_notebooks.py --sanitize-only  # only rewrite tests/notebooks/nbval-sanitize.cfg
 
 A sandbox is started in a temporary WORKSHOP_HOME with WORKSHOP_TIME_SCALE=10 (simulated delays run ten times
-faster; the outputs are the same) and stopped at the end. The script also writes notebooks/nbval-sanitize.cfg
+faster; the outputs are the same) and stopped at the end. The script also writes tests/notebooks/nbval-sanitize.cfg
 (from helpers.volatile) and, when chapter 05 ran, docs/topology.svg: helpers' topology picture of the namespace as
 chapter 05 leaves it (the README shows it). A notebook whose run fails is left as it was.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-SANITIZE_FILE = NOTEBOOKS / "nbval-sanitize.cfg"
+SANITIZE_FILE = ROOT / "tests" / "notebooks" / "nbval-sanitize.cfg"
 TOPOLOGY_SVG = ROOT / "docs" / "topology.svg"
 TOPOLOGY_AFTER = "05-"  # the picture shows the namespace as this chapter leaves it
 HEADER = ("# Generated from helpers.volatile.nbval_sanitize_file() by tools/record_notebooks.py; do not edit.\n"
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-scale", type=float, default=10.0, help="simulated seconds per real second")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds one cell may take")
     parser.add_argument("--keep", action="store_true", help="leave the sandbox running and print its home")
-    parser.add_argument("--sanitize-only", action="store_true", help="only rewrite notebooks/nbval-sanitize.cfg")
+    parser.add_argument("--sanitize-only", action="store_true", help="only rewrite tests/notebooks/nbval-sanitize.cfg")
     args = parser.parse_args(argv)
 
     SANITIZE_FILE.write_text(sanitize_file_text())
