@@ -116,13 +116,27 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     "ResourceMetricSource": {1: ("name", STRING), 2: ("target", "MetricTarget")},
     "MetricTarget": {1: ("type", STRING), 2: ("value", QUANTITY), 3: ("averageValue", QUANTITY),
                      4: ("averageUtilization", INT, KEEP)},
+    # authorization.k8s.io/v1, as `kubectl auth can-i` sends them
+    "SelfSubjectAccessReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "SelfSubjectAccessReviewSpec"),
+                                3: ("status", DROP)},
+    "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", "ResourceAttributes"),
+                                    2: ("nonResourceAttributes", "NonResourceAttributes")},
+    "ResourceAttributes": {1: ("namespace", STRING), 2: ("verb", STRING), 3: ("group", STRING),
+                           4: ("version", STRING), 5: ("resource", STRING), 6: ("subresource", STRING),
+                           7: ("name", STRING)},
+    "NonResourceAttributes": {1: ("path", STRING), 2: ("verb", STRING)},
+    "SelfSubjectRulesReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "SelfSubjectRulesReviewSpec"),
+                               3: ("status", DROP)},
+    "SelfSubjectRulesReviewSpec": {1: ("namespace", STRING)},
 }
 
 TOP_LEVEL = {("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Secret"): "Secret",
              ("v1", "ServiceAccount"): "ServiceAccount", ("v1", "Service"): "Service", ("v1", "Pod"): "Pod",
              ("apps/v1", "Deployment"): "Deployment",
              ("autoscaling/v2", "HorizontalPodAutoscaler"): "HorizontalPodAutoscalerV2",
-             ("autoscaling/v1", "HorizontalPodAutoscaler"): "HorizontalPodAutoscalerV1"}
+             ("autoscaling/v1", "HorizontalPodAutoscaler"): "HorizontalPodAutoscalerV1",
+             ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
+             ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview"}
 
 
 class _Unsupported(Exception):

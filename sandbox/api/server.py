@@ -404,10 +404,21 @@ async def _body(request: web.Request, *, yaml_ok: bool = True, allow_empty: bool
         return _yaml(data)
 
 
+class _JSONCompatibleLoader(yaml.SafeLoader):
+    """YAML as kube-apiserver reads it (YAML to JSON): timestamps stay strings, not datetime objects."""
+
+
+_JSONCompatibleLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def _yaml(data: bytes):
     try:
-        return yaml.safe_load(data)
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        value = yaml.load(data, Loader=_JSONCompatibleLoader)  # noqa: S506 (a SafeLoader)
+        json.dumps(value)  # what JSON cannot hold (a self-referencing alias, binary, sets) is the client's error
+        return value
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError, TypeError, RecursionError) as e:
         raise errors.bad_request(f"error converting YAML to JSON: {str(e).splitlines()[0]}") from None
 
 

@@ -14,7 +14,7 @@ from sandbox.machinery.errors import StatusError
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 MANAGER = "kube-controller-manager"
-SKIPPED_GROUPS = ("metrics.k8s.io",)
+SKIPPED_GROUPS = ("metrics.k8s.io", "authorization.k8s.io")  # not stored: nothing to own or collect
 SKIPPED_KEYS = ("events",)  # nothing owns events; skipping them keeps the busiest type out of the graph
 
 

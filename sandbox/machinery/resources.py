@@ -38,6 +38,7 @@ class ResourceType:
 
 
 READ_ONLY = ("get", "list")
+CREATE_ONLY = ("create",)  # reviews: answered on create, never stored (sandbox/registry/reviews.py)
 _ALL = ("all",)
 
 RESOURCES: tuple[ResourceType, ...] = (
@@ -62,11 +63,15 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", True, verbs=READ_ONLY),
     ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", False, verbs=READ_ONLY),
     ResourceType("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects", True, ("so",), ("status",)),
+    ResourceType("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False,
+                 verbs=CREATE_ONLY),
+    ResourceType("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", False,
+                 verbs=CREATE_ONLY),
 )
 
 # The version a group advertises first (discovery's preferredVersion).
 PREFERRED_VERSIONS = {"": "v1", "apps": "v1", "autoscaling": "v2", "discovery.k8s.io": "v1",
-                      "metrics.k8s.io": "v1beta1", "keda.sh": "v1alpha1"}
+                      "metrics.k8s.io": "v1beta1", "keda.sh": "v1alpha1", "authorization.k8s.io": "v1"}
 
 
 def groups() -> list[str]:

@@ -16,7 +16,7 @@ from sandbox.machinery import (conversion, defaults, errors, fields, labels, pat
                                server_side_apply, validation)
 from sandbox.machinery.errors import Cause, StatusError
 from sandbox.machinery.resources import ResourceType
-from sandbox.registry import paging, strategies
+from sandbox.registry import paging, reviews, strategies
 from sandbox.registry.patch_types import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, PATCH_TYPES
 from sandbox.registry.deletion import DeletionMixin
 from sandbox.registry.service_allocations import ServiceAllocations
@@ -180,6 +180,8 @@ class Registry(DeletionMixin, SubresourceMixin):
                _applied: bool = False, trusted: bool = False) -> dict:
         self._check_verb(rt, "create")
         obj = self._decode(rt, body, field_validation, warnings, trusted)
+        if reviews.is_review(rt):  # answered, never stored
+            return reviews.answer(rt, obj)
         meta = obj["metadata"]
         ns = self._ns(rt, namespace)
         if rt.namespaced:

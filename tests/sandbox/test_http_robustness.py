@@ -35,6 +35,8 @@ def test_oversized_bodies_get_413(http):
     ("application/json", "{not json"),
     ("application/yaml", "a: [unclosed"),
     ("application/json", ""),
+    ("application/yaml", "a: &x [*x]"),  # an alias that contains itself: no JSON can hold it
+    ("application/yaml", "a: !!binary aGVsbG8="),
 ])
 def test_malformed_bodies_get_400(http, content_type, body):
     response = http.post("/api/v1/namespaces/default/configmaps", data=body, headers={"Content-Type": content_type})
@@ -48,6 +50,14 @@ def test_yaml_bodies_are_accepted(http, fresh_namespace):
                          headers={"Content-Type": "application/yaml"})
     assert response.status_code == 201, response.text
     assert response.json()["data"] == {"a": "b"}
+
+
+def test_yaml_timestamps_stay_strings_as_in_json(http, fresh_namespace):
+    body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dated\ndata:\n  since: 2026-01-01T00:00:00Z\n"
+    response = http.post(f"/api/v1/namespaces/{fresh_namespace}/configmaps", data=body,
+                         headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 201, response.text
+    assert response.json()["data"] == {"since": "2026-01-01T00:00:00Z"}
 
 
 def test_unknown_paths_are_404_status(http):

@@ -1,0 +1,57 @@
+"""authorization.k8s.io self reviews: SelfSubjectAccessReview and SelfSubjectRulesReview. Like kube-apiserver's,
+they are answered on create and never stored (no uid, no resourceVersion). The sandbox's one user may do
+everything, so every access review is allowed, with the reason an RBAC cluster-admin binding would give."""
+from __future__ import annotations
+
+from sandbox.machinery import errors, field_errors
+from sandbox.machinery.field_errors import GoRepr, go_quote
+from sandbox.machinery.resources import ResourceType
+
+GROUP = "authorization.k8s.io"
+KINDS = ("SelfSubjectAccessReview", "SelfSubjectRulesReview")
+# The binding the sandbox's one user is said to hold (as kind's kubeadm:cluster-admins binding is worded).
+ALLOWED_REASON = ('RBAC: allowed by ClusterRoleBinding "workshop-sandbox" of ClusterRole "cluster-admin" '
+                  'to User "workshop-sandbox"')
+ALL_RULES = {
+    "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+    "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+    "incomplete": False,
+}
+
+
+def is_review(rt: ResourceType) -> bool:
+    return rt.group == GROUP and rt.kind in KINDS
+
+
+def answer(rt: ResourceType, obj: dict) -> dict:
+    """The response to creating the decoded review `obj`: its spec echoed, status filled in."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        spec = {}
+    if rt.kind == "SelfSubjectAccessReview":
+        _check_access_spec(spec)
+        status = {"allowed": True, "reason": ALLOWED_REASON}
+    else:
+        status = {key: (list(value) if isinstance(value, list) else value) for key, value in ALL_RULES.items()}
+    # metadata as the apiserver echoes it: what the client sent, nothing the server would set on a stored object
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k in ("name", "generateName", "labels",
+                                                                          "annotations")}
+    return {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta, "spec": spec, "status": status}
+
+
+def _check_access_spec(spec: dict) -> None:
+    """ValidateSelfSubjectAccessReviewSpec: exactly one of resourceAttributes and nonResourceAttributes. The
+    error names kind "" (the internal object has no kind set), so it reads `.authorization.k8s.io "" is invalid`."""
+    resource, non_resource = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
+    if (resource is None) == (non_resource is None):
+        raise errors.invalid(GROUP, "", "", [field_errors.invalid(
+            "spec", _go_non_resource(non_resource),
+            "exactly one of nonResourceAttributes or resourceAttributes must be specified")])
+
+
+def _go_non_resource(value):
+    """The bad value Go renders: the nonResourceAttributes pointer (nil, or the struct as %#v prints it)."""
+    if not isinstance(value, dict):
+        return None
+    return GoRepr(f"v1.NonResourceAttributes{{Path:{go_quote(str(value.get('path', '')))}, "
+                  f"Verb:{go_quote(str(value.get('verb', '')))}}}")
