@@ -29,7 +29,7 @@ from .cluster import Connection, current
 from .errors import WorkshopError, friendly
 from .kubectl import command, find_kubectl, run
 from .progress import Progress, quietly
-from .wait import State, finish_wait, wait_for_pods, watch_until
+from .wait import State, finish_wait, wait_for_deleted, wait_for_pods, watch_until
 
 API = "containo-orders-frontend"  # the API's Deployment, HPA and LoadBalancer Service share this name
 WORKER = "containo-orders-queue-processor"
@@ -163,13 +163,8 @@ def _delete_load_job(conn: Connection, namespace: str) -> bool:
         if exc.status == 404:
             return False
         raise
-    name = load_jobs.LOAD_JOB
-    with quietly():
-        progress = Progress(f"job/{name} to be deleted")
-        state, _ = watch_until(conn, "batch/v1", "Job", namespace,
-                               lambda jobs: State(name not in jobs, 0, 1, f"job/{name} deleted"),
-                               timeout=JOB_TIMEOUT, progress=progress, field_selector=f"metadata.name={name}")
-        finish_wait(progress, state, f"deleting job/{name}", JOB_TIMEOUT, lambda: [])
+    with quietly():  # Foreground deletion: the Job is gone only once its pods are
+        wait_for_deleted("jobs", load_jobs.LOAD_JOB, namespace=namespace, timeout=JOB_TIMEOUT)
     return True
 
 

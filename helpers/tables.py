@@ -365,6 +365,32 @@ def configmap_row(cm: dict, now: datetime, wide: bool = False) -> list[str]:
     return [_meta(cm).get("name", ""), str(count), age(_meta(cm).get("creationTimestamp"), now)]
 
 
+def _job_status(job: dict) -> str:
+    """kubectl's Job STATUS: the first finished condition that holds, else Suspended, Terminating or Running."""
+    for kind in ("Complete", "Failed", "FailureTarget", "SuccessCriteriaMet"):
+        if _condition(job, kind) == "True":
+            return kind
+    if (job.get("spec") or {}).get("suspend"):
+        return "Suspended"
+    return "Terminating" if _meta(job).get("deletionTimestamp") else "Running"
+
+
+def job_row(job: dict, now: datetime, wide: bool = False) -> list[str]:
+    spec, status = job.get("spec") or {}, job.get("status") or {}
+    succeeded = status.get("succeeded", 0)
+    if spec.get("completions") is not None:
+        completions = f"{succeeded}/{spec['completions']}"
+    elif (spec.get("parallelism") or 0) > 1:
+        completions = f"{succeeded}/1 of {spec['parallelism']}"
+    else:
+        completions = f"{succeeded}/1"
+    started, finished = parse_time(status.get("startTime")), parse_time(status.get("completionTime"))
+    duration = "" if started is None else human_duration(((finished or now) - started).total_seconds())
+    row = [_meta(job).get("name", ""), _job_status(job), completions, duration,
+           age(_meta(job).get("creationTimestamp"), now)]
+    return row + _containers_images_selector(job) if wide else row
+
+
 def _condition(obj: dict, kind: str) -> str:
     found = next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind), None)
     return found.get("status", "Unknown") if found else "Unknown"
@@ -429,6 +455,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          scaledobject_row),
     Kind("namespaces", "v1", "Namespace", ("NAME", "STATUS", "AGE"), (), namespace_row, False),
     Kind("configmaps", "v1", "ConfigMap", ("NAME", "DATA", "AGE"), (), configmap_row),
+    Kind("jobs", "batch/v1", "Job", ("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"),
+         ("CONTAINERS", "IMAGES", "SELECTOR"), job_row),
 )}
 
 ALIASES = {"po": "pods", "pod": "pods", "deploy": "deployments", "deployment": "deployments",
@@ -436,7 +464,7 @@ ALIASES = {"po": "pods", "pod": "pods", "deploy": "deployments", "deployment": "
            "ep": "endpoints", "endpoint": "endpoints", "endpointslice": "endpointslices", "no": "nodes",
            "node": "nodes", "hpa": "horizontalpodautoscalers", "horizontalpodautoscaler": "horizontalpodautoscalers",
            "so": "scaledobjects", "scaledobject": "scaledobjects", "ns": "namespaces", "namespace": "namespaces",
-           "cm": "configmaps", "configmap": "configmaps"}
+           "cm": "configmaps", "configmap": "configmaps", "job": "jobs"}
 
 
 def kind_named(name: str) -> Kind:

@@ -3,11 +3,9 @@ AGE from its own clock); durations the controllers wait or measure run `time_sca
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from datetime import datetime, timezone
-
-
-_last_second: list = [None, ""]  # [whole second, its timestamp], shared by every Clock (it is wall-clock time)
 
 
 class Clock:
@@ -31,12 +29,14 @@ class Clock:
     def timestamp() -> str:
         """RFC 3339 in whole seconds, as metadata.creationTimestamp is serialised (formatted once per second:
         every write asks for it, and strftime is not cheap)."""
-        second = int(time.time())
-        if second != _last_second[0]:
-            _last_second[:] = [second, datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
-        return _last_second[1]
+        return _rfc3339(int(time.time()))
 
     @staticmethod
     def micro_timestamp() -> str:
         """RFC 3339 with microseconds, as MicroTime fields (events.eventTime, leases) are serialised."""
         return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@functools.lru_cache(maxsize=1)
+def _rfc3339(second: int) -> str:
+    return datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -25,7 +25,7 @@ _KINDS = {"services": "Service", "deployments": "Deployment"}
 _CLOCK = re.compile(r"^/simulation/v1/clock/?$")
 _ROUTE = re.compile(r"^/simulation/v1/namespaces/(?P<ns>[^/]+)/(?:"
                     r"(?P<load>load)(?:/(?P<plural>[^/]+)/(?P<name>[^/]+))?"
-                    r"|(?P<queues>queues)(?:/(?P<list>[^/]+)(?P<orders>/orders)?)?)/?$")
+                    r"|queues(?:/(?P<list>[^/]+)(?P<orders>/orders)?)?)/?$")
 
 
 def handle(model, method: str, path: str, body: dict | bytes | str | None = None) -> tuple[int, dict]:

@@ -8,7 +8,7 @@ from fractions import Fraction
 import kubernetes_validate
 import pytest
 
-from helpers import charts, hpa_math, load_jobs, manifests, scaling, scaling_watch
+from helpers import charts, hpa_math, load_jobs, manifests, scaling, scaling_watch, wait
 from helpers.api import Resource
 from helpers.checks import Snapshot, judge
 from helpers.cluster import Connection
@@ -327,6 +327,7 @@ def connect_fake(monkeypatch, cluster="sandbox", api=None):
     context = {"sandbox": "workshop-sandbox", "kind": "kind-workshop"}[cluster]
     conn = Connection(cluster, context, "/tmp/kubeconfig", "containo", None, api or FakeApi())
     monkeypatch.setattr(scaling, "current", lambda: conn)
+    monkeypatch.setattr(wait, "current", lambda: conn)  # the waits scaling calls use the same connection
     return conn
 
 

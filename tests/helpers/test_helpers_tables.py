@@ -118,3 +118,15 @@ def test_aliases_and_unknown_kinds():
 
 def test_align_min_width_and_unpadded_last_column():
     assert align([["A", "B"], ["x", "yy"]]) == "A     B\nx     yy"
+
+
+def test_job_rows_follow_kubectls_job_printer():
+    job = {"metadata": {"name": "load", "creationTimestamp": "2026-01-01T00:00:00Z"},
+           "spec": {"parallelism": 1, "template": {"spec": {"containers": [{"name": "fortio", "image": "f:1"}]}}},
+           "status": {"startTime": "2026-01-01T00:00:05Z", "succeeded": 0}}
+    assert KINDS["jobs"].row(job, NOW, False)[:3] == ["load", "Running", "0/1"]
+    done = {**job, "spec": {**job["spec"], "completions": 3},
+            "status": {"startTime": "2026-01-01T00:00:05Z", "completionTime": "2026-01-01T00:01:10Z", "succeeded": 3,
+                       "conditions": [{"type": "Complete", "status": "True"}]}}
+    assert KINDS["jobs"].row(done, NOW, False)[:4] == ["load", "Complete", "3/3", "65s"]
+    assert kind_named("job").kind == "Job"
