@@ -88,6 +88,7 @@ async def scenario() -> None:
         await until("the queue to drain", lambda: model.queue_length(NS, "orders") == 0)
         await until("KEDA to scale the worker to zero", lambda: replicas(WORKER) == 0)
 
+        manager.recorder.flush()  # events are written in the background: the last ones may still be queued
         rescales = _events(registry)
         up = re.compile(r"New size: \d+; reason: (cpu|memory) resource utilization \(percentage of request\) "
                         r"above target")
