@@ -12,6 +12,7 @@ from kubernetes import client
 import helpers
 from helpers.apply import apply  # not helpers.apply: once imported, the submodule shadows the lazy name
 from helpers.wait import TimedOut
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.sandbox
 
@@ -100,9 +101,11 @@ def test_orders_take_the_worker_from_zero_to_five_and_back_to_zero(chapter6, san
                       "custom-columns=READY:.status.conditions[?(@.type=='Ready')].status,"
                       "ACTIVE:.status.conditions[?(@.type=='Active')].status").split()
     assert columns == ["READY", "ACTIVE", "True", "False"]
-    reasons = {e.reason for e in client.CoreV1Api(api_client).list_namespaced_event(
+    reasons = lambda: {e.reason for e in client.CoreV1Api(api_client).list_namespaced_event(  # noqa: E731
         ns, field_selector=f"involvedObject.name={WORKER},involvedObject.kind=ScaledObject").items}
-    assert {"KEDAScaleTargetActivated", "KEDAScaleTargetDeactivated"} <= reasons
+    # Events are written in the background, a moment after the scale they report.
+    wait_until(lambda: {"KEDAScaleTargetActivated", "KEDAScaleTargetDeactivated"} <= reasons(), timeout=TIMEOUT,
+               what="KEDA's activation and deactivation events")
 
 
 def test_mistakes_get_clear_errors(chapter6):
