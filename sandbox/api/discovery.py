@@ -19,7 +19,11 @@ KUBERNETES_VERSION = "v1.37.0"
 # Content-Type is read as aggregated discovery, anything else as the legacy APIVersions/APIGroupList.
 AGGREGATED_CONTENT_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
-_SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "scale": ("get", "patch", "update"), "log": ("get",)}
+_SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "scale": ("get", "patch", "update"), "log": ("get",),
+                      "eviction": ("create",)}
+# Subresources that answer with another group's kind. kubectl drain looks for pods/eviction in /api/v1 with exactly
+# this group, version and kind (k8s.io/kubectl/pkg/drain CheckEvictionSupport), and falls back to DELETE without it.
+_SUBRESOURCE_KINDS = {"scale": ("autoscaling", "v1", "Scale"), "eviction": ("policy", "v1", "Eviction")}
 # The apiextensions handler lists a custom resource's verbs in this fixed (unsorted) order.
 _CRD_VERBS = ("delete", "deletecollection", "get", "list", "patch", "create", "update", "watch")
 # metrics-server names its resources' singulars after the objects measured, not after the kinds.
@@ -92,11 +96,9 @@ def _singular(rt: ResourceType) -> str:
     return _SINGULAR_OVERRIDES.get((rt.group, rt.kind), rt.singular)
 
 
-def _subresource_kind(rt: ResourceType, sub: str) -> tuple[str, str, str]:
+def subresource_kind(rt: ResourceType, sub: str) -> tuple[str, str, str]:
     """(group, version, kind) a subresource answers with; ("", "", kind) means the parent's group-version."""
-    if sub == "scale":
-        return "autoscaling", "v1", "Scale"
-    return "", "", rt.kind
+    return _SUBRESOURCE_KINDS.get(sub, ("", "", rt.kind))
 
 
 def _api_resource(rt: ResourceType) -> dict:
@@ -110,7 +112,7 @@ def _api_resource(rt: ResourceType) -> dict:
 
 
 def _api_subresource(rt: ResourceType, sub: str) -> dict:
-    group, version, kind = _subresource_kind(rt, sub)
+    group, version, kind = subresource_kind(rt, sub)
     entry = {"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced}
     if group or version:
         entry.update(group=group, version=version)
@@ -146,7 +148,7 @@ def _discovery_resource(rt: ResourceType) -> dict:
         entry["categories"] = list(rt.categories)
     subs = []
     for sub in sorted(rt.subresources):
-        group, version, kind = _subresource_kind(rt, sub)
+        group, version, kind = subresource_kind(rt, sub)
         subs.append({"subresource": sub, "responseKind": {"group": group, "version": version, "kind": kind},
                      "verbs": list(_SUBRESOURCE_VERBS[sub])})
     if subs:

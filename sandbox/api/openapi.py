@@ -15,7 +15,7 @@ import json
 from sandbox.machinery import crd_schemas, resources, schemas
 from sandbox.machinery.resources import ResourceType
 
-from .discovery import KUBERNETES_VERSION
+from .discovery import KUBERNETES_VERSION, subresource_kind
 
 _DEFS = "#/$defs/"
 _COMPONENTS = "#/components/schemas/"
@@ -102,6 +102,7 @@ _WRITE_PARAMS = ("dryRun", "fieldManager", "fieldValidation")
 _DELETE_PARAMS = ("dryRun", "gracePeriodSeconds", "ignoreStoreReadErrorWithClusterBreakingPotential",
                   "orphanDependents", "propagationPolicy")
 _DELETE_COLLECTION_PARAMS = tuple(sorted(set(_DELETE_PARAMS) | set(_LIST_PARAMS) - {"watch", "allowWatchBookmarks"}))
+_CREATE_CODES = (("200", "OK"), ("201", "Created"), ("202", "Accepted"))
 _LOG_PARAMS = ("container", "follow", "limitBytes", "previous", "sinceSeconds", "tailLines", "timestamps")
 
 
@@ -218,9 +219,10 @@ class _Operations:
         self.list_def = _definition_for(rt.api_version, rt.list_kind_name)
 
     def gvk(self, sub: str = "") -> dict:
-        if sub == "scale":
-            return {"group": "autoscaling", "kind": "Scale", "version": "v1"}
-        return {"group": self.rt.group, "kind": self.rt.kind, "version": self.rt.version}
+        group, version, kind = subresource_kind(self.rt, sub)
+        if not (group or version):
+            group, version = self.rt.group, self.rt.version
+        return {"group": group, "kind": kind, "version": version}
 
     def response(self, schema_name: str | None, *codes: tuple[str, str]) -> dict:
         content = {m: {"schema": _ref(schema_name)} for m in self.media} if schema_name else {}
@@ -255,8 +257,7 @@ def _collection_ops(ops: _Operations, scoped: str) -> dict:
                                     _LIST_PARAMS, ops.list_def)
     if "create" in verbs:
         item["post"] = ops.operation("create", "post", scoped + rt.kind, f"create a {rt.kind}", _WRITE_PARAMS,
-                                     ops.kind_def, (("200", "OK"), ("201", "Created"), ("202", "Accepted")),
-                                     ops.body(ops.kind_def))
+                                     ops.kind_def, _CREATE_CODES, ops.body(ops.kind_def))
     if "deletecollection" in verbs:
         item["delete"] = ops.operation("delete", "deletecollection", f"Collection{scoped}{rt.kind}",
                                        f"delete collection of {rt.kind}", _DELETE_COLLECTION_PARAMS,
@@ -292,6 +293,10 @@ def _subresource_ops(ops: _Operations, scoped: str, sub: str) -> dict:
                            _LOG_PARAMS, None, sub=sub)
         op["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
         return {"get": op}
+    if sub == "eviction":  # create only, with a policy/v1 Eviction in and out
+        eviction = _definition_for("policy/v1", "Eviction")
+        return {"post": ops.operation("create", "post", f"{scoped}{rt.kind}Eviction", f"create eviction of a {rt.kind}",
+                                      _WRITE_PARAMS, eviction, _CREATE_CODES, ops.body(eviction), sub=sub)}
     returns = "io.k8s.api.autoscaling.v1.Scale" if sub == "scale" else ops.kind_def
     name, what = f"{scoped}{rt.kind}{sub.capitalize()}", f"{sub} of the specified {rt.kind}"
     return {

@@ -1,6 +1,8 @@
 """Request bodies in Kubernetes' protobuf encoding, for the objects kubectl's typed clients send that way
-(kubectl 1.37 sends `kubectl create namespace|deployment|configmap|secret|service|serviceaccount` and
-`kubectl autoscale` as application/vnd.kubernetes.protobuf, and client-go has no fallback to JSON).
+(kubectl 1.37 sends `kubectl create namespace|deployment|configmap|secret|service|serviceaccount`,
+`kubectl autoscale`, `kubectl auth can-i|whoami` and the DeleteOptions of `kubectl drain --disable-eviction` as
+application/vnd.kubernetes.protobuf, and client-go has no fallback to JSON; its evictions go as JSON, but a client
+configured for protobuf sends those too).
 
 The wire format: the magic b"k8s\\x00", then a runtime.Unknown message {typeMeta{apiVersion, kind}, raw} whose raw
 bytes are the object. Field numbers below are those of the k8s.io/api types (their `protobuf:` struct tags),
@@ -48,6 +50,12 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     "ObjectReference": {1: ("kind", STRING), 2: ("namespace", STRING), 3: ("name", STRING), 4: ("uid", STRING),
                         5: ("apiVersion", STRING), 6: ("resourceVersion", STRING), 7: ("fieldPath", STRING)},
     "LocalObjectReference": {1: ("name", STRING)},
+    # meta/v1 DeleteOptions (a DELETE's body, an eviction's options), without
+    # ignoreStoreReadErrorWithClusterBreakingPotential: kubectl never sets it, and a body that does gets 415
+    "DeleteOptions": {1: ("gracePeriodSeconds", INT, KEEP), 2: ("preconditions", "Preconditions"),
+                      3: ("orphanDependents", BOOL, KEEP), 4: ("propagationPolicy", STRING, KEEP),
+                      5: ("dryRun", STRING, REPEATED)},
+    "Preconditions": {1: ("uid", STRING, KEEP), 2: ("resourceVersion", STRING, KEEP)},
     # core/v1
     "Namespace": {1: ("metadata", "ObjectMeta"), 2: ("spec", "NamespaceSpec"), 3: ("status", DROP)},
     "NamespaceSpec": {1: ("finalizers", STRING, REPEATED)},
@@ -128,6 +136,10 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     "SelfSubjectRulesReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "SelfSubjectRulesReviewSpec"),
                                3: ("status", DROP)},
     "SelfSubjectRulesReviewSpec": {1: ("namespace", STRING)},
+    # authentication.k8s.io/v1, as `kubectl auth whoami` sends it (an empty status)
+    "SelfSubjectReview": {1: ("metadata", "ObjectMeta"), 2: ("status", DROP)},
+    # policy/v1 (and v1beta1, the same message): pods/eviction's body from a client configured for protobuf
+    "Eviction": {1: ("metadata", "ObjectMeta"), 2: ("deleteOptions", "DeleteOptions")},
 }
 
 TOP_LEVEL = {("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Secret"): "Secret",
@@ -136,7 +148,9 @@ TOP_LEVEL = {("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap",
              ("autoscaling/v2", "HorizontalPodAutoscaler"): "HorizontalPodAutoscalerV2",
              ("autoscaling/v1", "HorizontalPodAutoscaler"): "HorizontalPodAutoscalerV1",
              ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
-             ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview"}
+             ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
+             ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+             ("policy/v1", "Eviction"): "Eviction", ("policy/v1beta1", "Eviction"): "Eviction"}
 
 
 class _Unsupported(Exception):
@@ -153,7 +167,8 @@ def decode(data: bytes) -> dict:
         api_version, kind = type_meta.get("apiVersion", ""), type_meta.get("kind", "")
         if not api_version or not kind:
             raise ValueError("no apiVersion and kind in the envelope")
-        name = TOP_LEVEL.get((api_version, kind))
+        # DeleteOptions are registered in every group-version: a typed client names its own ("v1", "apps/v1")
+        name = "DeleteOptions" if kind == "DeleteOptions" else TOP_LEVEL.get((api_version, kind))
         if name is None:
             raise _Unsupported(f"{kind} in version {api_version}")
         obj = _message(memoryview(base64.b64decode(envelope.get("raw", ""))), name)

@@ -17,6 +17,7 @@ from sandbox.machinery import errors, resources
 from sandbox.machinery.errors import StatusError
 from sandbox.machinery.resources import ResourceType
 from sandbox.simulation import controls as simulation_controls
+from sandbox.registry import deletion
 from sandbox.registry.patch_types import APPLY_PATCH, PATCH_TYPES
 from sandbox.registry.rest import Registry
 from sandbox.storage.store import dumps
@@ -29,6 +30,9 @@ HEALTH_PATHS = ("/healthz", "/livez", "/readyz")
 HEALTH_CHECKS = ("ping", "log", "etcd", "informer-sync", "poststarthook/start-apiserver-admission-initializer")
 TABLE_VERSIONS = ("v1", "v1beta1")
 UNSIMULATED = ("exec", "attach", "portforward", "proxy")  # they need a running container
+# The methods each subresource serves (anything else is 405, as the apiserver registers no handler for it).
+SUBRESOURCE_METHODS = {"status": ("GET", "PUT", "PATCH"), "scale": ("GET", "PUT", "PATCH"), "log": ("GET",),
+                       "binding": ("POST",), "eviction": ("POST",), "finalize": ("PUT",)}
 REGISTRY = web.AppKey("registry", Registry)
 BOOKMARK_INTERVAL = web.AppKey("bookmark_interval", float)
 
@@ -165,6 +169,8 @@ def _not_served() -> StatusError:
 
 async def _serve_resource(request: web.Request, target: Target) -> web.StreamResponse:
     method = request.method
+    if target.subresource and method not in SUBRESOURCE_METHODS[target.subresource]:
+        raise errors.method_not_allowed()
     if method == "GET":
         return await _get(request, target)
     if target.legacy_watch:
@@ -190,8 +196,6 @@ async def _get(request: web.Request, t: Target) -> web.StreamResponse:
         return web.Response(text=text, content_type="text/plain")
     if t.subresource == "scale":
         return _json(registry.get_scale(rt, t.namespace, t.name))
-    if t.subresource in ("binding", "finalize"):
-        raise errors.method_not_allowed()
     table = _table_request(request)
     if t.legacy_watch or _bool(q, "watch"):
         _need_verb(rt, "watch")
@@ -251,10 +255,14 @@ async def _post(request: web.Request, t: Target) -> web.Response:
             raise errors.invalid("", "Binding", t.name, [errors.Cause("target.name", "Required value",
                                                                         "FieldValueRequired")])
         return _json(registry.bind(t.namespace, t.name, node, dry_run=_dry_run(q)), status=201)
+    warnings: list[str] = []
+    if t.subresource == "eviction":
+        evicted = registry.evict(t.namespace, t.name, await _body(request), dry_run=_dry_run(q),
+                                 field_validation=q.get("fieldValidation", "Warn"), warnings=warnings)
+        return _json(evicted, status=201, warnings=warnings)
     if t.name or (t.rt.namespaced and t.namespace is None):
         raise errors.method_not_allowed()
     body = await _body(request)
-    warnings: list[str] = []
     created = registry.create(t.rt, t.namespace, body, dry_run=_dry_run(q), field_manager=_manager(request, q),
                               field_validation=q.get("fieldValidation", "Warn"), warnings=warnings)
     return _json(created, status=201, warnings=warnings)
@@ -263,8 +271,6 @@ async def _post(request: web.Request, t: Target) -> web.Response:
 async def _put(request: web.Request, t: Target) -> web.Response:
     registry: Registry = request.app[REGISTRY]
     q = _query(request)
-    if t.subresource in ("log", "binding"):
-        raise errors.method_not_allowed()
     body = await _body(request)
     warnings: list[str] = []
     updated = registry.update(t.rt, t.namespace, t.name, body, subresource=t.subresource, dry_run=_dry_run(q),
@@ -276,8 +282,6 @@ async def _put(request: web.Request, t: Target) -> web.Response:
 async def _patch(request: web.Request, t: Target) -> web.Response:
     registry: Registry = request.app[REGISTRY]
     q = _query(request)
-    if t.subresource in ("log", "binding", "finalize"):
-        raise errors.method_not_allowed()
     patch_type = request.content_type
     if patch_type not in PATCH_TYPES:
         raise errors.unsupported_media_type(patch_type)
@@ -294,8 +298,6 @@ async def _patch(request: web.Request, t: Target) -> web.Response:
 async def _delete(request: web.Request, t: Target) -> web.Response:
     registry: Registry = request.app[REGISTRY]
     q = _query(request)
-    if t.subresource:
-        raise errors.method_not_allowed()
     options = _delete_options(await _body(request, allow_empty=True), q)
     if t.name:
         return _json(registry.delete(t.rt, t.namespace, t.name, **options))
@@ -310,27 +312,21 @@ def _exists(registry: Registry, t: Target) -> bool:
 
 
 def _delete_options(body, q: dict) -> dict:
+    """The body's DeleteOptions (JSON, YAML or protobuf), with the query's parameters taking precedence."""
     if body is None:
         body = {}
     if not isinstance(body, dict):
         raise errors.bad_request("json: cannot unmarshal into Go value of type v1.DeleteOptions")
-    grace = body.get("gracePeriodSeconds")
+    body = dict(body)
     if "gracePeriodSeconds" in q:
-        grace = _int(q, "gracePeriodSeconds")
-    if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
-        raise errors.bad_request("gracePeriodSeconds must be an integer")
-    policy = q.get("propagationPolicy") or body.get("propagationPolicy")
-    orphan = q.get("orphanDependents", body.get("orphanDependents"))
-    if policy is None and orphan is not None:
-        policy = "Orphan" if str(orphan).lower() == "true" else "Background"
-    dry_run = body.get("dryRun") or []
-    if not isinstance(dry_run, list):
-        raise errors.bad_request("dryRun must be a list")
-    preconditions = body.get("preconditions")
-    if preconditions is not None and not isinstance(preconditions, dict):
-        raise errors.bad_request("preconditions must be an object")
-    return {"grace_period_seconds": grace, "propagation_policy": policy, "preconditions": preconditions,
-            "dry_run": _dry_run(q) or _check_dry_run(dry_run)}
+        body["gracePeriodSeconds"] = _int(q, "gracePeriodSeconds")
+    if q.get("propagationPolicy"):
+        body["propagationPolicy"] = q["propagationPolicy"]
+    if "orphanDependents" in q:
+        body["orphanDependents"] = q["orphanDependents"]
+    options = deletion.delete_options(body)
+    options["dry_run"] = _dry_run(q) or options["dry_run"]
+    return options
 
 
 # request decoding -------------------------------------------------------------------------------------------------
@@ -344,15 +340,7 @@ def _query(request: web.Request) -> dict[str, str]:
 
 
 def _dry_run(q: dict) -> bool:
-    values = [v for v in q.get("__dryRun", "").split(",") if v]
-    return _check_dry_run(values)
-
-
-def _check_dry_run(values: list) -> bool:
-    for value in values:
-        if value != "All":
-            raise errors.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
-    return bool(values)
+    return deletion.check_dry_run([v for v in q.get("__dryRun", "").split(",") if v])
 
 
 def _int(q: dict, key: str) -> int | None:

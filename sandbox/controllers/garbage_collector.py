@@ -14,7 +14,8 @@ from sandbox.machinery.errors import StatusError
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 MANAGER = "kube-controller-manager"
-SKIPPED_GROUPS = ("metrics.k8s.io", "authorization.k8s.io")  # not stored: nothing to own or collect
+# not stored: nothing to own or collect
+SKIPPED_GROUPS = ("metrics.k8s.io", "authentication.k8s.io", "authorization.k8s.io")
 SKIPPED_KEYS = ("events",)  # nothing owns events; skipping them keeps the busiest type out of the graph
 
 

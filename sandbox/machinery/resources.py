@@ -13,7 +13,7 @@ class ResourceType:
     plural: str
     namespaced: bool
     short_names: tuple[str, ...] = ()
-    subresources: tuple[str, ...] = ()  # "status", "scale", "log"
+    subresources: tuple[str, ...] = ()  # "status", "scale", "log", "eviction"
     categories: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
     storage_version: str = ""  # set where several versions share one storage (autoscaling v1/v2)
@@ -45,7 +45,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("", "v1", "Namespace", "namespaces", False, ("ns",), ("status",),
                  verbs=("create", "delete", "get", "list", "patch", "update", "watch")),
     ResourceType("", "v1", "Node", "nodes", False, ("no",), ("status",)),
-    ResourceType("", "v1", "Pod", "pods", True, ("po",), ("status", "log"), _ALL),
+    ResourceType("", "v1", "Pod", "pods", True, ("po",), ("status", "log", "eviction"), _ALL),
     ResourceType("", "v1", "ConfigMap", "configmaps", True, ("cm",)),
     ResourceType("", "v1", "Secret", "secrets", True),
     ResourceType("", "v1", "Service", "services", True, ("svc",), ("status",), _ALL,
@@ -63,6 +63,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", True, verbs=READ_ONLY),
     ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", False, verbs=READ_ONLY),
     ResourceType("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects", True, ("so",), ("status",)),
+    ResourceType("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False,
+                 verbs=CREATE_ONLY),
     ResourceType("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False,
                  verbs=CREATE_ONLY),
     ResourceType("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", False,
@@ -71,7 +73,11 @@ RESOURCES: tuple[ResourceType, ...] = (
 
 # The version a group advertises first (discovery's preferredVersion).
 PREFERRED_VERSIONS = {"": "v1", "apps": "v1", "autoscaling": "v2", "discovery.k8s.io": "v1",
-                      "metrics.k8s.io": "v1beta1", "keda.sh": "v1alpha1", "authorization.k8s.io": "v1"}
+                      "metrics.k8s.io": "v1beta1", "keda.sh": "v1alpha1", "authentication.k8s.io": "v1",
+                      "authorization.k8s.io": "v1"}
+
+# The body pods/eviction takes (decoded and checked as a resource of its own would be, but not served alone).
+EVICTION = ResourceType("policy", "v1", "Eviction", "evictions", True, verbs=CREATE_ONLY)
 
 
 def groups() -> list[str]:

@@ -131,9 +131,33 @@ class DeletionMixin:
         return listed
 
 
+def delete_options(body: dict) -> dict:
+    """A DeleteOptions object (a DELETE's body, an Eviction's deleteOptions) as delete()'s keyword arguments."""
+    grace = body.get("gracePeriodSeconds")
+    if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
+        raise errors.bad_request("gracePeriodSeconds must be an integer")
+    policy, orphan = body.get("propagationPolicy"), body.get("orphanDependents")
+    if policy is None and orphan is not None:  # the deprecated spelling of Orphan/Background
+        policy = "Orphan" if str(orphan).lower() == "true" else "Background"
+    preconditions = body.get("preconditions")
+    if preconditions is not None and not isinstance(preconditions, dict):
+        raise errors.bad_request("preconditions must be an object")
+    return {"grace_period_seconds": grace, "propagation_policy": policy, "preconditions": preconditions,
+            "dry_run": check_dry_run(body.get("dryRun") or [])}
+
+
+def check_dry_run(values) -> bool:
+    """True for ["All"], False for []; any other directive is refused, as the apiserver refuses it."""
+    if not isinstance(values, list):
+        raise errors.bad_request("dryRun must be a list")
+    for value in values:
+        if value != "All":
+            raise errors.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
+    return bool(values)
+
+
 def _now_plus(seconds: int) -> str:
     return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
 
 
 def _propagation_finalizers(meta: dict, policy: str | None) -> bool:

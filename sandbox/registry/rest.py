@@ -19,6 +19,7 @@ from sandbox.machinery.resources import ResourceType
 from sandbox.registry import paging, reviews, strategies
 from sandbox.registry.patch_types import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, PATCH_TYPES
 from sandbox.registry.deletion import DeletionMixin
+from sandbox.registry.eviction import EvictionMixin
 from sandbox.registry.service_allocations import ServiceAllocations
 from sandbox.registry.subresources import SubresourceMixin
 from sandbox.registry.watches import Watch
@@ -32,7 +33,7 @@ _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # apimachinery's SimpleNameGenerato
 _SERVER_SET = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
 
 
-class Registry(DeletionMixin, SubresourceMixin):
+class Registry(DeletionMixin, SubresourceMixin, EvictionMixin):
     # Tests set this (or SANDBOX_CHECK_TRUSTED_WRITES=1) to prove every trusted write is what decoding would
     # have produced: the trusted path must be an optimisation, never a difference.
     check_trusted = os.environ.get("SANDBOX_CHECK_TRUSTED_WRITES") == "1"
@@ -181,16 +182,10 @@ class Registry(DeletionMixin, SubresourceMixin):
         self._check_verb(rt, "create")
         obj = self._decode(rt, body, field_validation, warnings, trusted)
         if reviews.is_review(rt):  # answered, never stored
-            return reviews.answer(rt, obj)
+            return reviews.answer(rt, obj, self.clock.timestamp())
         meta = obj["metadata"]
         ns = self._ns(rt, namespace)
-        if rt.namespaced:
-            if meta.get("namespace") not in (None, "", ns):
-                raise errors.bad_request("the namespace of the provided object does not match the namespace "
-                                         "sent on the request")
-            meta["namespace"] = ns
-        else:
-            meta.pop("namespace", None)
+        self._set_namespace(rt, ns, meta)
         if meta.get("resourceVersion"):
             raise errors.bad_request("resourceVersion should not be set on objects to be created")
         if not meta.get("name") and not meta.get("generateName"):
@@ -376,14 +371,18 @@ class Registry(DeletionMixin, SubresourceMixin):
             raise errors.bad_request(f"the name of the object ({meta['name']}) does not match the name on the "
                                      f"URL ({name})")
         meta["name"] = name
-        if rt.namespaced:
-            ns = self._ns(rt, namespace)
-            if meta.get("namespace") not in (None, "", ns):
-                raise errors.bad_request("the namespace of the provided object does not match the namespace "
-                                         "sent on the request")
-            meta["namespace"] = ns
-        else:
+        self._set_namespace(rt, namespace, meta)
+
+    def _set_namespace(self, rt: ResourceType, namespace: str | None, meta: dict) -> None:
+        """EnsureObjectNamespaceMatchesRequestNamespace: a body names the URL's namespace or none (then gets it)."""
+        if not rt.namespaced:
             meta.pop("namespace", None)
+            return
+        ns = self._ns(rt, namespace)
+        if meta.get("namespace") not in (None, "", ns):
+            raise errors.bad_request("the namespace of the provided object does not match the namespace sent on "
+                                     "the request")
+        meta["namespace"] = ns
 
     def _record(self, rt: ResourceType, old: dict | None, new: dict, manager: str, subresource: str = "") -> dict:
         return server_side_apply.record_update(old, new, manager or "unknown", rt.api_version,

@@ -1,6 +1,7 @@
-"""authorization.k8s.io self reviews: SelfSubjectAccessReview and SelfSubjectRulesReview. Like kube-apiserver's,
-they are answered on create and never stored (no uid, no resourceVersion). The sandbox's one user may do
-everything, so every access review is allowed, with the reason an RBAC cluster-admin binding would give."""
+"""The self reviews: authorization.k8s.io's SelfSubjectAccessReview and SelfSubjectRulesReview (`kubectl auth
+can-i`) and authentication.k8s.io's SelfSubjectReview (`kubectl auth whoami`). Like kube-apiserver's, they are
+answered on create and never stored (no uid, no resourceVersion). The sandbox's one user may do everything, so
+every access review is allowed, with the reason an RBAC cluster-admin binding would give."""
 from __future__ import annotations
 
 from sandbox.machinery import errors, field_errors
@@ -8,10 +9,15 @@ from sandbox.machinery.field_errors import GoRepr, go_quote
 from sandbox.machinery.resources import ResourceType
 
 GROUP = "authorization.k8s.io"
-KINDS = ("SelfSubjectAccessReview", "SelfSubjectRulesReview")
+KINDS = {GROUP: ("SelfSubjectAccessReview", "SelfSubjectRulesReview"), "authentication.k8s.io": ("SelfSubjectReview",)}
+# The one user the bearer token authenticates, named after the kubeconfig's user. The authenticator adds
+# system:authenticated to every authenticated user; the user belongs to no other group (its rights come from the
+# binding below, to the user itself).
+USER = "workshop-sandbox"
+GROUPS = ("system:authenticated",)
 # The binding the sandbox's one user is said to hold (as kind's kubeadm:cluster-admins binding is worded).
 ALLOWED_REASON = ('RBAC: allowed by ClusterRoleBinding "workshop-sandbox" of ClusterRole "cluster-admin" '
-                  'to User "workshop-sandbox"')
+                  f'to User "{USER}"')
 ALL_RULES = {
     "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
     "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
@@ -20,11 +26,13 @@ ALL_RULES = {
 
 
 def is_review(rt: ResourceType) -> bool:
-    return rt.group == GROUP and rt.kind in KINDS
+    return rt.kind in KINDS.get(rt.group, ())
 
 
-def answer(rt: ResourceType, obj: dict) -> dict:
-    """The response to creating the decoded review `obj`: its spec echoed, status filled in."""
+def answer(rt: ResourceType, obj: dict, now: str) -> dict:
+    """The response to creating the decoded review `obj` at timestamp `now`."""
+    if rt.kind == "SelfSubjectReview":
+        return _self_subject_review(rt, now)
     spec = obj.get("spec")
     if not isinstance(spec, dict):
         spec = {}
@@ -37,6 +45,13 @@ def answer(rt: ResourceType, obj: dict) -> dict:
     meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k in ("name", "generateName", "labels",
                                                                           "annotations")}
     return {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta, "spec": spec, "status": status}
+
+
+def _self_subject_review(rt: ResourceType, now: str) -> dict:
+    """What the request's user is, whatever the body said: kube-apiserver builds a new object (only a
+    creationTimestamp in its metadata; no uid or extra for a token user, so they are left out)."""
+    return {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {"creationTimestamp": now},
+            "status": {"userInfo": {"username": USER, "groups": list(GROUPS)}}}
 
 
 def _check_access_spec(spec: dict) -> None:

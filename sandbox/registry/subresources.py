@@ -1,6 +1,6 @@
 """Subresources and sibling APIs that are not plain objects: scale (autoscaling/v1 Scale over a deployment or
 replica set), pods/binding (the scheduler's write), pods/log (simulated text) and metrics.k8s.io (read from the
-workload model)."""
+workload model). pods/eviction has its own module (eviction.py)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
-"""kubectl auth can-i and the self reviews of authorization.k8s.io/v1: answered on create, never stored."""
+"""kubectl auth can-i and whoami: the self reviews of authorization.k8s.io/v1 and authentication.k8s.io/v1,
+answered on create, never stored."""
 import json
 
 import pytest
@@ -51,3 +52,27 @@ def test_reviews_are_create_only(http):
     listed = http.get("/apis/authorization.k8s.io/v1").json()
     assert {r["name"]: r["verbs"] for r in listed["resources"]} == {
         "selfsubjectaccessreviews": ["create"], "selfsubjectrulesreviews": ["create"]}
+
+
+def test_kubectl_auth_whoami_names_the_sandbox_user(sandbox_process):
+    result = sandbox_process.kubectl("auth", "whoami")
+    assert result.returncode == 0, result.stderr
+    assert [line.split(None, 1) for line in result.stdout.splitlines()] == [
+        ["ATTRIBUTE", "VALUE"], ["Username", "workshop-sandbox"], ["Groups", "[system:authenticated]"]]
+
+
+def test_kubectl_auth_whoami_as_json(sandbox_process):
+    result = sandbox_process.kubectl("auth", "whoami", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    review = json.loads(result.stdout)
+    assert (review["apiVersion"], review["kind"]) == ("authentication.k8s.io/v1", "SelfSubjectReview")
+    assert review["status"] == {"userInfo": {"username": "workshop-sandbox", "groups": ["system:authenticated"]}}
+    assert list(review["metadata"]) == ["creationTimestamp"]
+
+
+def test_client_self_subject_review_is_answered_and_create_only(sandbox_process, http):
+    api = client.AuthenticationV1Api(sandbox_process.api_client())
+    answer = api.create_self_subject_review(client.V1SelfSubjectReview())
+    assert answer.status.user_info.username == "workshop-sandbox"
+    assert answer.metadata.uid is None and answer.metadata.creation_timestamp is not None
+    assert http.get("/apis/authentication.k8s.io/v1/selfsubjectreviews").status_code == 405

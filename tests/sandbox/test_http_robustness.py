@@ -108,7 +108,8 @@ _PATHS = ["/api/v1/namespaces/default/configmaps", "/api/v1/namespaces/default/p
           "/apis/apps/v1/namespaces/default/deployments/x/scale", "/api/v1/namespaces/default/pods/x/log",
           "/api/v1/namespaces/x/status", "/api/v1/watch/pods", "/apis/apps/v1/deployments",
           "/api/v1/nodes/x/status", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers",
-          "/api/v1/namespaces/default/services/x", "/openapi/v3/apis/apps/v1", "/api/v1/namespaces/default/pods"]
+          "/api/v1/namespaces/default/services/x", "/openapi/v3/apis/apps/v1", "/api/v1/namespaces/default/pods",
+          "/api/v1/namespaces/default/pods/x/eviction", "/apis/authentication.k8s.io/v1/selfsubjectreviews"]
 _CONTENT_TYPES = ["application/json", "application/yaml", "application/merge-patch+json",
                   "application/strategic-merge-patch+json", "application/json-patch+json",
                   "application/apply-patch+yaml", "text/plain", "application/vnd.kubernetes.protobuf", ""]
@@ -215,6 +216,21 @@ def test_mutated_objects_never_get_a_500(http):
         assert response.status_code < 500, (method, url, json.dumps(body)[:400], response.text[:400])
         count += 1
     assert count >= 50
+
+
+_EVICTION = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "fuzz", "namespace": "default"},
+             "deleteOptions": {"gracePeriodSeconds": 0, "preconditions": {"uid": "u", "resourceVersion": "1"},
+                               "propagationPolicy": "Background", "dryRun": ["All"]}}
+
+
+def test_mutated_evictions_never_get_a_500(http):
+    rng = random.Random(7)
+    for _ in range(150):
+        query = rng.choice(["", "?dryRun=All", "?fieldValidation=Strict"])
+        response = http.post("/api/v1/namespaces/default/pods/fuzz/eviction" + query,
+                             data=json.dumps(_mutate(rng, _EVICTION)), headers={"Content-Type": "application/json"})
+        assert response.status_code < 500, (query, response.text[:400])
+        status_of(response)
 
 
 def test_exec_says_why_it_is_not_available(sandbox_process, fresh_namespace):

@@ -64,6 +64,25 @@ def test_core_resources_carry_verbs_short_names_and_subresources():
     assert "deletecollection" not in core["namespaces"]["verbs"]
 
 
+def test_pods_eviction_is_listed_as_kubectl_drain_looks_for_it():
+    """CheckEvictionSupport reads /api/v1 for pods/eviction of kind Eviction with a group and a version."""
+    assert by_name("", "v1")["pods/eviction"] == {"name": "pods/eviction", "singularName": "", "namespaced": True,
+                                                  "group": "policy", "version": "v1", "kind": "Eviction",
+                                                  "verbs": ["create"]}
+    pods = next(r for r in discovery.aggregated(True)["items"][0]["versions"][0]["resources"]
+                if r["resource"] == "pods")
+    assert {"subresource": "eviction", "responseKind": {"group": "policy", "version": "v1", "kind": "Eviction"},
+            "verbs": ["create"]} in pods["subresources"]
+
+
+def test_self_subject_review_is_create_only_and_cluster_scoped():
+    assert by_name("authentication.k8s.io", "v1") == {"selfsubjectreviews": {
+        "name": "selfsubjectreviews", "singularName": "selfsubjectreview", "namespaced": False,
+        "kind": "SelfSubjectReview", "verbs": ["create"]}}
+    group = next(i for i in discovery.aggregated(False)["items"] if i["metadata"]["name"] == "authentication.k8s.io")
+    assert group["versions"][0]["resources"][0]["scope"] == "Cluster"
+
+
 def test_scale_subresource_answers_with_autoscaling_v1_scale():
     apps = by_name("apps", "v1")
     assert apps["deployments/scale"] == {"name": "deployments/scale", "singularName": "", "namespaced": True,

@@ -147,7 +147,7 @@ def test_python_dynamic_client_discovers_resources_and_subresources(server):
         resources = dynamic.DynamicClient(api_client).resources
         deployments = resources.get(api_version="apps/v1", kind="Deployment")
         assert deployments.namespaced and set(deployments.subresources) == {"scale", "status"}
-        assert set(resources.get(api_version="v1", kind="Pod").subresources) == {"log", "status"}
+        assert set(resources.get(api_version="v1", kind="Pod").subresources) == {"eviction", "log", "status"}
         assert resources.get(short_names=["so"]).group_version == "keda.sh/v1alpha1"
         assert resources.get(api_version="autoscaling/v1", kind="HorizontalPodAutoscaler").group_version == \
             "autoscaling/v1"

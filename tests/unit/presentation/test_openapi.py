@@ -101,6 +101,16 @@ def test_core_paths_include_cluster_scoped_and_log():
     assert "delete" not in paths["/api/v1/namespaces"]  # namespaces have no deletecollection
 
 
+def test_pod_eviction_is_a_create_of_a_policy_v1_eviction():
+    item = openapi.document("", "v1")["paths"]["/api/v1/namespaces/{namespace}/pods/{name}/eviction"]
+    assert set(item) == {"post", "parameters"}
+    post = item["post"]
+    assert post["operationId"] == "createCoreV1NamespacedPodEviction"
+    assert post["x-kubernetes-group-version-kind"] == {"group": "policy", "kind": "Eviction", "version": "v1"}
+    assert post["requestBody"]["content"]["*/*"]["schema"] == {
+        "$ref": "#/components/schemas/io.k8s.api.policy.v1.Eviction"}
+
+
 def test_metrics_are_read_only():
     paths = openapi.document("metrics.k8s.io", "v1beta1")["paths"]
     assert {m for item in paths.values() for m in item if m != "parameters"} == {"get"}

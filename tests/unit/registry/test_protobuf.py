@@ -63,3 +63,44 @@ def test_unknown_fields_and_types_are_415_and_garbage_is_400():
         with pytest.raises(StatusError) as raised:
             protobuf.decode(garbage)
         assert raised.value.code == 400
+
+
+def test_delete_options_as_kubectl_drain_sends_them():
+    # `kubectl drain --disable-eviction --grace-period=5` DELETEs each pod with this body (kubectl -v=8 shows it)
+    body = bytes.fromhex("6b 38 73 00 0a 13 0a 02 76 31 12 0d 44 65 6c 65 74 65 4f 70 74 69 6f 6e 73 12 02 08 05"
+                         "1a 00 22 00")
+    assert protobuf.decode(body) == {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 5}
+
+
+def test_delete_options_keep_explicit_zeros_and_every_field():
+    preconditions = field(1, "0b4c") + field(2, "")
+    options = field(1, 0) + field(2, preconditions) + field(3, 0) + field(4, "Foreground") + field(5, "All")
+    decoded = protobuf.decode(envelope("apps/v1", "DeleteOptions", options))
+    assert decoded == {"apiVersion": "apps/v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0,
+                       "preconditions": {"uid": "0b4c", "resourceVersion": ""}, "orphanDependents": False,
+                       "propagationPolicy": "Foreground", "dryRun": ["All"]}
+    assert protobuf.decode(envelope("v1", "DeleteOptions", b"")) == {"apiVersion": "v1", "kind": "DeleteOptions"}
+
+
+@pytest.mark.parametrize("api_version", ["policy/v1", "policy/v1beta1"])
+def test_an_eviction_with_its_delete_options(api_version):
+    meta = field(1, "web-1") + field(3, "shop")
+    raw = field(1, meta) + field(2, field(1, 10) + field(5, "All"))
+    assert protobuf.decode(envelope(api_version, "Eviction", raw)) == {
+        "apiVersion": api_version, "kind": "Eviction", "metadata": {"name": "web-1", "namespace": "shop"},
+        "deleteOptions": {"gracePeriodSeconds": 10, "dryRun": ["All"]}}
+
+
+def test_a_self_subject_review_as_kubectl_auth_whoami_sends_it():
+    # what `kubectl auth whoami` POSTs (kubectl -v=8): empty metadata and an empty status.userInfo
+    body = bytes.fromhex("6b 38 73 00 0a 2d 0a 18 61 75 74 68 65 6e 74 69 63 61 74 69 6f 6e 2e 6b 38 73 2e 69 6f 2f"
+                         "76 31 12 11 53 65 6c 66 53 75 62 6a 65 63 74 52 65 76 69 65 77 12 1a 0a 10 0a 00 12 00 1a"
+                         "00 22 00 2a 00 32 00 38 00 42 00 12 06 0a 04 0a 00 12 00 1a 00 22 00")
+    assert protobuf.decode(body) == {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview",
+                                     "metadata": {}}
+
+
+def test_an_unknown_delete_options_field_is_415():
+    with pytest.raises(StatusError) as raised:
+        protobuf.decode(envelope("v1", "DeleteOptions", field(6, 1)))
+    assert raised.value.code == 415 and "field 6 of DeleteOptions" in raised.value.message

@@ -1,0 +1,89 @@
+"""pods/eviction, what `kubectl drain` creates for each pod of the node, answered as kube-apiserver's EvictionREST
+answers it when no PodDisruptionBudget covers the pod (the sandbox serves none, so that is every pod): the body
+checked, DisruptionTarget written into the pod's status, then the pod deleted with the Eviction's deleteOptions."""
+from __future__ import annotations
+
+import json
+
+from sandbox.machinery import errors, resources
+from sandbox.machinery.resources import ResourceType
+from sandbox.registry import deletion
+from sandbox.storage.store import dumps
+
+
+class EvictionMixin:
+    """Registry.evict (mixed into Registry, whose helpers it uses)."""
+
+    def evict(self, namespace: str, name: str, body, *, dry_run: bool = False, field_validation: str = "Strict",
+              warnings: list | None = None) -> dict:
+        """Evict pod `name` with the policy/v1 Eviction `body`: Status Success (201) once the pod is deleted (or
+        its deletion, already under way, is confirmed), whatever its phase."""
+        pods = resources.lookup("", "v1", "pods")
+        eviction = self._decode(resources.EVICTION, _as_policy_v1(body), field_validation, warnings)
+        meta = eviction["metadata"]
+        self._set_namespace(resources.EVICTION, namespace, meta)
+        self._admit_namespace(pods, namespace, name)  # NamespaceLifecycle: admission comes before the handler
+        if meta.get("name") != name:
+            raise errors.bad_request("name in URL does not match name in Eviction object")
+        options = deletion.delete_options(_propagate_dry_run(eviction.get("deleteOptions") or {}, dry_run))
+        if not options["dry_run"]:  # a dry run writes nothing, the condition included
+            options["preconditions"] = self._mark_disruption_target(pods, namespace, name, options["preconditions"])
+        self.delete(pods, namespace, name, **options)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+    def _mark_disruption_target(self, pods: ResourceType, namespace: str, name: str,
+                                preconditions: dict | None) -> dict | None:
+        """addConditionAndDeletePod's status write before the delete: the preconditions checked against the pod,
+        then DisruptionTarget=True (EvictionByEvictionAPI), which `kubectl describe` shows while the pod stops.
+        A resourceVersion precondition then names the version this write made, as the real handler bumps it."""
+        old = self._stored(pods, namespace, name)  # a missing pod: 404 (from delete() on a dry run)
+        _check_eviction_preconditions(old["metadata"], preconditions or {})
+        new = json.loads(dumps(old))
+        status = new.setdefault("status", {})
+        status["conditions"] = _with_disruption_target(status.get("conditions") or [], self.clock.timestamp())
+        written = self._write_update(pods, old, new, "status", False, "", recorded=True)  # not a client's fields
+        if (preconditions or {}).get("resourceVersion"):
+            preconditions = {**preconditions, "resourceVersion": written["metadata"]["resourceVersion"]}
+        return preconditions
+
+
+def _as_policy_v1(body):
+    """EvictionREST accepts a policy/v1beta1 Eviction too (AcceptsGroupVersion): the same fields."""
+    if isinstance(body, dict) and body.get("apiVersion") == "policy/v1beta1":
+        return {**body, "apiVersion": "policy/v1"}
+    return body
+
+
+def _propagate_dry_run(options: dict, dry_run: bool) -> dict:
+    """propagateDryRun: the URL's dryRun stands in for the Eviction's; when both are given they must agree (the
+    real handler answers that mismatch with a 500, the sandbox with a 400)."""
+    sent, asked = options.get("dryRun") or [], ["All"] if dry_run else []
+    if sent and asked and sent != asked:
+        raise errors.bad_request(f"Non-matching dry-run options in request and content: [{' '.join(asked)}] and "
+                                 f"[{' '.join(sent)}]")
+    return {**options, "dryRun": sent or asked}
+
+
+def _check_eviction_preconditions(meta: dict, preconditions: dict) -> None:
+    """The eviction's own precondition check (getLatestPod), worded unlike a DELETE's: the resource is "Pod"."""
+    uid, rv = preconditions.get("uid"), preconditions.get("resourceVersion")
+    if uid and uid != meta.get("uid"):
+        raise errors.conflict("", "Pod", meta["name"], f"the UID in the precondition ({uid}) does not match the UID "
+                              f"in record ({meta.get('uid')}). The object might have been deleted and then recreated")
+    if rv and rv != meta.get("resourceVersion"):
+        raise errors.conflict("", "Pod", meta["name"], f"the ResourceVersion in the precondition ({rv}) does not "
+                              f"match the ResourceVersion in record ({meta.get('resourceVersion')}). The object "
+                              "might have been modified")
+
+
+def _with_disruption_target(conditions: list, now: str) -> list:
+    """podutil.UpdatePodCondition with DisruptionTarget: replaced in place (keeping its transition time while its
+    status stays True), or appended."""
+    condition = {"type": "DisruptionTarget", "status": "True", "lastTransitionTime": now,
+                 "reason": "EvictionByEvictionAPI", "message": "Eviction API: evicting"}
+    for i, old in enumerate(conditions):
+        if isinstance(old, dict) and old.get("type") == "DisruptionTarget":
+            if old.get("status") == "True":
+                condition["lastTransitionTime"] = old.get("lastTransitionTime", now)
+            return conditions[:i] + [condition] + conditions[i + 1:]
+    return conditions + [condition]
