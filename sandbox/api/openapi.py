@@ -187,8 +187,8 @@ def _query(name: str) -> dict:
     return {"name": name, "in": "query", "description": doc, "schema": {"type": kind, "uniqueItems": True}}
 
 
-def _path_param(name: str) -> dict:
-    doc = {"name": "name of the {kind}", "namespace": "object name and auth scope, such as for teams and projects"}
+def _path_param(name: str, kind: str) -> dict:
+    doc = {"name": f"name of the {kind}", "namespace": "object name and auth scope, such as for teams and projects"}
     return {"name": name, "in": "path", "description": doc[name], "required": True,
             "schema": {"type": "string", "uniqueItems": True}}
 
@@ -309,8 +309,11 @@ def _subresource_ops(ops: _Operations, scoped: str, sub: str) -> dict:
     }
 
 
-def _with_params(item: dict, *names: str) -> dict:
-    item["parameters"] = [_path_param(n) for n in names] + [_query("pretty")]
+_NAMED_KINDS = {"scale": "Scale", "eviction": "Eviction"}  # the object a subresource path names
+
+
+def _with_params(item: dict, *names: str, kind: str = "") -> dict:
+    item["parameters"] = [_path_param(n, kind) for n in names] + [_query("pretty")]
     return item
 
 
@@ -331,9 +334,10 @@ def _resource_paths(rt: ResourceType, prefix: str) -> dict:
         paths[base] = _with_params(collection, *scope_params)
     item = _item_ops(ops, scoped)
     if item:
-        paths[f"{base}/{{name}}"] = _with_params(item, "name", *scope_params)
+        paths[f"{base}/{{name}}"] = _with_params(item, "name", *scope_params, kind=rt.kind)
     for sub in sorted(rt.subresources):
-        paths[f"{base}/{{name}}/{sub}"] = _with_params(_subresource_ops(ops, scoped, sub), "name", *scope_params)
+        paths[f"{base}/{{name}}/{sub}"] = _with_params(_subresource_ops(ops, scoped, sub), "name", *scope_params,
+                                                   kind=_NAMED_KINDS.get(sub, rt.kind))
     return paths
 
 

@@ -133,3 +133,16 @@ def test_documents_are_fresh_and_deterministic():
     first["paths"].clear()
     assert openapi.document("", "v1")["paths"]
     assert json.loads(openapi.document_bytes("", "v1")) == openapi.document("", "v1")
+
+
+@pytest.mark.parametrize("path, described", [
+    ("/api/v1/namespaces/{namespace}/pods/{name}", "name of the Pod"),
+    ("/api/v1/namespaces/{namespace}/pods/{name}/status", "name of the Pod"),
+    ("/api/v1/namespaces/{namespace}/pods/{name}/eviction", "name of the Eviction"),
+    ("/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale", "name of the Scale"),
+    ("/api/v1/nodes/{name}", "name of the Node"),
+])
+def test_the_name_parameter_names_the_kind_as_kube_apiserver_does(path, described):
+    group_version = ("", "v1") if path.startswith("/api/") else ("apps", "v1")
+    [name] = [p for p in openapi.document(*group_version)["paths"][path]["parameters"] if p["name"] == "name"]
+    assert name["description"] == described
