@@ -54,6 +54,11 @@ def conflict(group: str, plural: str, name: str, why: str) -> StatusError:
                        _details(name, group, plural))
 
 
+def storage_invalid_object(key: str, why: str) -> str:
+    """storage.NewInvalidObjError as the update path passes it on: a failed UID precondition."""
+    return f"StorageError: invalid object, Code: 4, Key: {key}, ResourceVersion: 0, AdditionalErrorMsg: {why}"
+
+
 STALE_OBJECT = "the object has been modified; please apply your changes to the latest version and try again"
 
 

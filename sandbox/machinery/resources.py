@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sandbox.machinery.crd_schemas import CUSTOM_RESOURCE_GROUPS
+
 
 @dataclass(frozen=True)
 class ResourceType:
@@ -114,6 +116,18 @@ def by_kind(api_version: str, kind: str) -> ResourceType | None:
         if rt.api_version == api_version and rt.kind == kind:
             return rt
     return None
+
+
+# kube-apiserver's etcd prefixes where they are not the plural; a CRD's (KEDA's) is <group>/<plural>
+_ETCD_PREFIXES = {("", "nodes"): "minions", ("", "services"): "services/specs",
+                  ("", "endpoints"): "services/endpoints"}
+
+
+def etcd_key(rt: ResourceType, namespace: str | None, name: str) -> str:
+    """The key a real API server stores the object under, which its storage errors quote."""
+    default = rt.storage_key if rt.group in CUSTOM_RESOURCE_GROUPS else rt.plural
+    prefix = _ETCD_PREFIXES.get((rt.group, rt.plural), default)
+    return "/".join(["/registry", prefix, *([namespace] if namespace else []), name])
 
 
 def storage_type(storage_key: str) -> ResourceType:

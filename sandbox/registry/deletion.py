@@ -21,7 +21,7 @@ class DeletionMixin:
         self._check_verb(rt, "delete")
         obj = self._stored(rt, namespace, name)
         meta = obj["metadata"]
-        self._check_preconditions(rt, name, meta, preconditions or {})
+        check_preconditions(rt.group, rt.kind, meta, preconditions or {})
         if propagation_policy not in (None, "", "Background", "Foreground", "Orphan"):
             raise errors.invalid("meta.k8s.io", "DeleteOptions", "", [Cause(
                 "propagationPolicy", f'Unsupported value: "{propagation_policy}": supported values: "Foreground", '
@@ -104,16 +104,6 @@ class DeletionMixin:
             details = {"name": details["name"], "group": rt.group, "kind": rt.plural, "uid": details["uid"]}
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
 
-    @staticmethod
-    def _check_preconditions(rt: ResourceType, name: str, meta: dict, preconditions: dict) -> None:
-        uid, rv = preconditions.get("uid"), preconditions.get("resourceVersion")
-        if uid and uid != meta.get("uid"):
-            raise errors.conflict(rt.group, rt.plural, name, f"Precondition failed: UID in precondition: {uid}, "
-                                  f"UID in object meta: {meta.get('uid')}")
-        if rv and rv != meta.get("resourceVersion"):
-            raise errors.conflict(rt.group, rt.plural, name, f"Precondition failed: ResourceVersion in "
-                                  f"precondition: {rv}, ResourceVersion in object meta: {meta.get('resourceVersion')}")
-
     def delete_collection(self, rt: ResourceType, namespace: str | None, label_selector: str = "",
                           field_selector: str = "", **delete_options) -> dict:
         self._check_verb(rt, "deletecollection")
@@ -181,3 +171,16 @@ def _propagation_finalizers(meta: dict, policy: str | None) -> bool:
     else:
         meta.pop("finalizers", None)
     return True
+
+
+def check_preconditions(group: str, kind: str, meta: dict, preconditions: dict) -> None:
+    """rest.BeforeDelete's early check (the eviction handler words its own alike): the conflict names the kind."""
+    uid, rv = preconditions.get("uid"), preconditions.get("resourceVersion")
+    if uid and uid != meta.get("uid"):
+        raise errors.conflict(group, kind, meta["name"], f"the UID in the precondition ({uid}) does not match the "
+                              f"UID in record ({meta.get('uid')}). The object might have been deleted and then "
+                              "recreated")
+    if rv and rv != meta.get("resourceVersion"):
+        raise errors.conflict(group, kind, meta["name"], f"the ResourceVersion in the precondition ({rv}) does not "
+                              f"match the ResourceVersion in record ({meta.get('resourceVersion')}). The object "
+                              "might have been modified")

@@ -37,7 +37,7 @@ class EvictionMixin:
         then DisruptionTarget=True (EvictionByEvictionAPI), which `kubectl describe` shows while the pod stops.
         A resourceVersion precondition then names the version this write made, as the real handler bumps it."""
         old = self._stored(pods, namespace, name)  # a missing pod: 404 (from delete() on a dry run)
-        _check_eviction_preconditions(old["metadata"], preconditions or {})
+        deletion.check_preconditions("", "Pod", old["metadata"], preconditions or {})  # getLatestPod's
         new = json.loads(dumps(old))
         status = new.setdefault("status", {})
         status["conditions"] = _with_disruption_target(status.get("conditions") or [], self.clock.timestamp())
@@ -62,18 +62,6 @@ def _propagate_dry_run(options: dict, dry_run: bool) -> dict:
         raise errors.bad_request(f"Non-matching dry-run options in request and content: [{' '.join(asked)}] and "
                                  f"[{' '.join(sent)}]")
     return {**options, "dryRun": sent or asked}
-
-
-def _check_eviction_preconditions(meta: dict, preconditions: dict) -> None:
-    """The eviction's own precondition check (getLatestPod), worded unlike a DELETE's: the resource is "Pod"."""
-    uid, rv = preconditions.get("uid"), preconditions.get("resourceVersion")
-    if uid and uid != meta.get("uid"):
-        raise errors.conflict("", "Pod", meta["name"], f"the UID in the precondition ({uid}) does not match the UID "
-                              f"in record ({meta.get('uid')}). The object might have been deleted and then recreated")
-    if rv and rv != meta.get("resourceVersion"):
-        raise errors.conflict("", "Pod", meta["name"], f"the ResourceVersion in the precondition ({rv}) does not "
-                              f"match the ResourceVersion in record ({meta.get('resourceVersion')}). The object "
-                              "might have been modified")
 
 
 def _with_disruption_target(conditions: list, now: str) -> list:

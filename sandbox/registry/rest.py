@@ -316,8 +316,9 @@ class Registry(DeletionMixin, SubresourceMixin, EvictionMixin):
         if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
             raise errors.conflict(rt.group, rt.plural, name, errors.STALE_OBJECT)
         if meta.get("uid") and meta["uid"] != old["metadata"]["uid"]:
-            raise errors.conflict(rt.group, rt.plural, name, f"Precondition failed: UID in precondition: "
-                                  f"{meta['uid']}, UID in object meta: {old['metadata']['uid']}")
+            raise errors.conflict(rt.group, rt.plural, name, errors.storage_invalid_object(
+                resources.etcd_key(rt, ns, name), f"Precondition failed: UID in precondition: {meta['uid']}, UID in "
+                f"object meta: {old['metadata']['uid']}"))
         self._keep_server_fields(new, old)  # generation included: only prepare_update may move it
         if subresource == "status":
             new = strategies.prepare_status_update(rt, new, old)

@@ -188,8 +188,24 @@ def test_propagation_policies_become_finalizers(registry):
 def test_delete_preconditions(registry):
     created = registry.create(CMS, "default", {"metadata": {"name": "a"}})
     e = error(registry.delete, CMS, "default", "a", preconditions={"uid": "other"})
-    assert e.reason == "Conflict" and "Precondition failed: UID in precondition: other" in e.message
+    assert (e.code, e.reason) == (409, "Conflict")
+    assert e.message == (f'Operation cannot be fulfilled on ConfigMap "a": the UID in the precondition (other) does '
+                         f'not match the UID in record ({created["metadata"]["uid"]}). The object might have been '
+                         'deleted and then recreated')
+    registry.create(DEPLOY, "default", deployment())
+    e = error(registry.delete, DEPLOY, "default", "web", preconditions={"resourceVersion": "1"})
+    assert e.message.startswith('Operation cannot be fulfilled on Deployment.apps "web": the ResourceVersion in the '
+                                'precondition (1) does not match the ResourceVersion in record (')
     registry.delete(CMS, "default", "a", preconditions={"uid": created["metadata"]["uid"]})
+
+
+def test_an_update_naming_another_uid_fails_as_the_storage_layer_words_it(registry):
+    created = registry.create(DEPLOY, "default", deployment())
+    e = error(registry.update, DEPLOY, "default", "web", {**created, "metadata": {**created["metadata"], "uid": "x"}})
+    assert (e.code, e.reason) == (409, "Conflict")
+    assert e.message == ('Operation cannot be fulfilled on deployments.apps "web": StorageError: invalid object, '
+                         'Code: 4, Key: /registry/deployments/default/web, ResourceVersion: 0, AdditionalErrorMsg: '
+                         f'Precondition failed: UID in precondition: x, UID in object meta: {created["metadata"]["uid"]}')
 
 
 def test_a_namespace_terminates_until_finalized(registry):
