@@ -1,5 +1,5 @@
 """Request bodies in Kubernetes' protobuf encoding, for the objects kubectl's typed clients send that way
-(kubectl 1.37 sends `kubectl create namespace|deployment|configmap|secret|service|serviceaccount`,
+(kubectl 1.37 sends `kubectl create namespace|deployment|configmap|secret|service|serviceaccount|pdb`,
 `kubectl autoscale`, `kubectl auth can-i|whoami` and the DeleteOptions of `kubectl drain --disable-eviction` as
 application/vnd.kubernetes.protobuf, and client-go has no fallback to JSON; its evictions go as JSON, but a client
 configured for protobuf sends those too).
@@ -140,6 +140,12 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     "SelfSubjectReview": {1: ("metadata", "ObjectMeta"), 2: ("status", DROP)},
     # policy/v1 (and v1beta1, the same message): pods/eviction's body from a client configured for protobuf
     "Eviction": {1: ("metadata", "ObjectMeta"), 2: ("deleteOptions", "DeleteOptions")},
+    # policy/v1, as `kubectl create pdb` sends it (with a zero status); the spec's fields are all Go pointers
+    "PodDisruptionBudget": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodDisruptionBudgetSpec"),
+                            3: ("status", DROP)},
+    "PodDisruptionBudgetSpec": {1: ("minAvailable", INT_OR_STRING, KEEP), 2: ("selector", "LabelSelector"),
+                                3: ("maxUnavailable", INT_OR_STRING, KEEP),
+                                4: ("unhealthyPodEvictionPolicy", STRING, KEEP)},
 }
 
 TOP_LEVEL = {("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Secret"): "Secret",
@@ -150,7 +156,8 @@ TOP_LEVEL = {("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap",
              ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
              ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
              ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
-             ("policy/v1", "Eviction"): "Eviction", ("policy/v1beta1", "Eviction"): "Eviction"}
+             ("policy/v1", "Eviction"): "Eviction", ("policy/v1beta1", "Eviction"): "Eviction",
+             ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget"}
 
 
 class _Unsupported(Exception):

@@ -58,7 +58,11 @@ def make_app(registry: Registry, token: str, *, bookmark_interval: float = 60.0)
 
 # middlewares ------------------------------------------------------------------------------------------------------
 def _status_response(error: StatusError) -> web.Response:
-    return web.Response(status=error.code, body=dumps(error.status()).encode(), content_type=JSON)
+    response = web.Response(status=error.code, body=dumps(error.status()).encode(), content_type=JSON)
+    retry_after = (error.details or {}).get("retryAfterSeconds")
+    if retry_after:  # ErrorNegotiated says it in a header too (a 429 from a budget still being processed)
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @web.middleware

@@ -13,6 +13,7 @@ from sandbox.clock import Clock
 from sandbox.controllers.base import Context, InformerFactory
 from sandbox.controllers.bootstrap import api_server_endpoints
 from sandbox.controllers.deployment import DeploymentController
+from sandbox.controllers.disruption import DisruptionController
 from sandbox.controllers.endpoints import EndpointsController
 from sandbox.controllers.endpointslice import EndpointSliceController
 from sandbox.controllers.events import EventRecorder
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, ReplicaSetController, Scheduler,
                Kubelet, ServiceController, EndpointSliceController, EndpointsController, ServiceAccountController,
-               RootCAPublisher, HorizontalPodAutoscalerController, ScaledObjectController)
+               RootCAPublisher, HorizontalPodAutoscalerController, ScaledObjectController, DisruptionController)
 
 
 class ControllerManager:

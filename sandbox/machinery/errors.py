@@ -20,8 +20,8 @@ class StatusError(Exception):
         self.code, self.reason, self.message, self.details = code, reason, message, details
 
     def status(self) -> dict:
-        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": self.message, "reason": self.reason, "code": self.code}
+        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
+                **({"reason": self.reason} if self.reason else {}), "code": self.code}  # reason is omitempty
         if self.details is not None:
             body["details"] = self.details
         return body

@@ -7,7 +7,9 @@ from .errors import Cause
 from .resources import ResourceType
 
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
-_NAME_RULES = {("", "Namespace"): names.dns1123_label, ("", "Service"): names.dns1035_label}
+_NAME_RULES = {("", "Namespace"): names.dns1123_label, ("", "Service"): names.dns1035_label,
+               ("policy", "PodDisruptionBudget"): names.path_segment_name}
+_PREFIX_RULES = {names.path_segment_name: names.path_segment_prefix}  # else the name rule, a trailing '-' allowed
 _FINALIZER_CONFLICT = ("orphan", "foregroundDeletion")
 
 
@@ -26,7 +28,9 @@ def object_meta(rt: ResourceType, meta, old_meta=None) -> list[Cause]:
     rule = name_rule(rt)
     generate = _str(meta.get("generateName"))
     if generate:
-        causes += [fe.invalid("metadata.generateName", generate, m) for m in rule(names.mask_trailing_dash(generate))]
+        prefix_rule = _PREFIX_RULES.get(rule)
+        found = prefix_rule(generate) if prefix_rule else rule(names.mask_trailing_dash(generate))
+        causes += [fe.invalid("metadata.generateName", generate, m) for m in found]
     name = _str(meta.get("name"))
     if not name:
         causes.append(fe.required("metadata.name", "name or generateName is required"))

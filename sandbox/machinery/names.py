@@ -174,6 +174,19 @@ def percent(value: str) -> list[str]:
     return []
 
 
+def path_segment_prefix(value: str) -> list[str]:
+    """path.IsValidPathSegmentPrefix: the only name check of kinds whose validation leaves names to the generic
+    store (PodDisruptionBudget), which just keeps them usable in a URL and an etcd key."""
+    return [f"may not contain '{c}'" for c in ("/", "%") if c in value]
+
+
+def path_segment_name(value: str) -> list[str]:
+    """path.IsValidPathSegmentName: not "." or "..", then as a prefix."""
+    if value in (".", ".."):
+        return [f"may not be '{value}'"]
+    return path_segment_prefix(value)
+
+
 def mask_trailing_dash(name: str) -> str:
     """generateName prefixes may end in '-': validate them as if that dash were a letter."""
     return name[:-1] + "a" if len(name) > 1 and name.endswith("-") else name

@@ -61,6 +61,7 @@ RESOURCES: tuple[ResourceType, ...] = (
                  ("status",), _ALL, storage_version="v2"),
     ResourceType("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, ("hpa",),
                  ("status",), _ALL, storage_version="v2"),
+    ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ("pdb",), ("status",)),
     ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
     ResourceType("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", True, verbs=READ_ONLY),
     ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", False, verbs=READ_ONLY),
@@ -74,11 +75,12 @@ RESOURCES: tuple[ResourceType, ...] = (
 )
 
 # The version a group advertises first (discovery's preferredVersion).
-PREFERRED_VERSIONS = {"": "v1", "apps": "v1", "autoscaling": "v2", "discovery.k8s.io": "v1",
+PREFERRED_VERSIONS = {"": "v1", "apps": "v1", "autoscaling": "v2", "policy": "v1", "discovery.k8s.io": "v1",
                       "metrics.k8s.io": "v1beta1", "keda.sh": "v1alpha1", "authentication.k8s.io": "v1",
                       "authorization.k8s.io": "v1"}
 
-# The body pods/eviction takes (decoded and checked as a resource of its own would be, but not served alone).
+# The body pods/eviction takes (decoded and checked as a resource of its own would be, but not served alone:
+# policy/v1 serves poddisruptionbudgets only).
 EVICTION = ResourceType("policy", "v1", "Eviction", "evictions", True, verbs=CREATE_ONLY)
 
 

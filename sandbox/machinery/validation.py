@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from . import (autoscaling_validation, crd_schemas, crd_validation, decoding, errors, field_errors as fe,
-               meta_validation, pod_validation, schemas, service_validation, workload_validation)
+               meta_validation, pod_validation, policy_validation, schemas, service_validation, workload_validation)
 from .resources import ResourceType
 
 FIELD_VALIDATION = ("Ignore", "Warn", "Strict")
@@ -65,9 +65,10 @@ def _causes(rt: ResourceType, obj: dict, old: dict | None) -> list[errors.Cause]
         name = schemas.definition_name(rt.api_version, rt.kind)
         return causes + (crd_validation.validate(obj, schemas.definition(name)) if name else [])
     rules = _RULES.get((rt.group, rt.kind))
-    if rules is not None:
-        causes += rules(obj, old)
-    return causes
+    own = rules(obj, old) if rules is not None else []
+    if own and old is None and (rt.group, rt.kind) in _METADATA_LEFT_TO_THE_STORE:
+        return own  # BeforeCreate checks metadata only once the kind's own validation has passed
+    return causes + own
 
 
 def _config_map(obj: dict, old: dict | None) -> list[errors.Cause]:
@@ -102,4 +103,7 @@ _RULES = {
     ("apps", "Deployment"): workload_validation.validate_deployment,
     ("apps", "ReplicaSet"): workload_validation.validate_replica_set,
     ("autoscaling", "HorizontalPodAutoscaler"): autoscaling_validation.validate_hpa,
+    ("policy", "PodDisruptionBudget"): policy_validation.validate_pdb,
 }
+# Kinds whose validation does not call ValidateObjectMeta: the generic store checks their metadata itself.
+_METADATA_LEFT_TO_THE_STORE = {("policy", "PodDisruptionBudget")}

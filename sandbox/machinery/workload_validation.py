@@ -38,7 +38,7 @@ def _template_labels(template) -> fe.GoRepr:
     return fe.GoRepr("map[string]string(nil)" if found is None else fe.go_syntax(found))
 
 
-def _nonnegative(value, path: str) -> list[Cause]:
+def nonnegative(value, path: str) -> list[Cause]:
     if isinstance(value, int) and not isinstance(value, bool) and value < 0:
         return [fe.invalid(path, value, "must be greater than or equal to 0")]
     return []
@@ -46,7 +46,7 @@ def _nonnegative(value, path: str) -> list[Cause]:
 
 def _selector_and_template(spec: dict, path: str) -> list[Cause]:
     """ValidateDeploymentSpec / ValidateReplicaSetSpec share these (and their wording, "deployment" included)."""
-    causes = _nonnegative(spec.get("replicas"), f"{path}.replicas")
+    causes = nonnegative(spec.get("replicas"), f"{path}.replicas")
     selector = spec.get("selector")
     if selector is None:
         causes.append(fe.required(f"{path}.selector", ""))
@@ -75,7 +75,7 @@ def _selector_and_template(spec: dict, path: str) -> list[Cause]:
     if _d(template.get("spec")).get("activeDeadlineSeconds") is not None:
         causes.append(fe.forbidden(f"{tpath}.spec.activeDeadlineSeconds",
                                    "activeDeadlineSeconds in ReplicaSet is not Supported"))
-    causes += _nonnegative(spec.get("minReadySeconds"), f"{path}.minReadySeconds")
+    causes += nonnegative(spec.get("minReadySeconds"), f"{path}.minReadySeconds")
     return causes
 
 
@@ -100,10 +100,10 @@ def validate_deployment(obj: dict, old: dict | None) -> list[Cause]:
         return [fe.required("spec.selector", "")]
     causes = _selector_and_template(spec, "spec")
     causes += _strategy(_d(spec.get("strategy")), "spec.strategy")
-    causes += _nonnegative(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit")
+    causes += nonnegative(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit")
     deadline = spec.get("progressDeadlineSeconds")
     if isinstance(deadline, int) and not isinstance(deadline, bool):
-        causes += _nonnegative(deadline, "spec.progressDeadlineSeconds")
+        causes += nonnegative(deadline, "spec.progressDeadlineSeconds")
         min_ready = spec.get("minReadySeconds") or 0
         if isinstance(min_ready, int) and deadline <= min_ready:
             causes.append(fe.invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds"))
@@ -117,16 +117,25 @@ def validate_replica_set(obj: dict, old: dict | None) -> list[Cause]:
     return _selector_and_template(spec, "spec") + _immutable_selector(obj, old)
 
 
-def _go_int_or_string(value) -> fe.GoRepr:
+def go_int_or_string(value) -> fe.GoRepr:
+    """%#v of an intstr.IntOrString value (not a pointer: it is no fmt.Stringer then)."""
     if isinstance(value, str):
         return fe.GoRepr(f"intstr.IntOrString{{Type:1, IntVal:0, StrVal:{fe.go_quote(value)}}}")
     return fe.GoRepr(f"intstr.IntOrString{{Type:0, IntVal:{value}, StrVal:\"\"}}")
 
 
-def _int_or_percent(value, path: str) -> list[Cause]:
+def positive_int_or_percent(value, path: str) -> list[Cause]:
+    """ValidatePositiveIntOrPercent (apps validation, which policy's PodDisruptionBudget validation calls too)."""
     if isinstance(value, str):
-        return [fe.invalid(path, _go_int_or_string(value), m) for m in names.percent(value)]
-    return _nonnegative(value, path)
+        return [fe.invalid(path, go_int_or_string(value), m) for m in names.percent(value)]
+    return nonnegative(value, path)
+
+
+def not_more_than_100_percent(value, path: str) -> list[Cause]:
+    """IsNotMoreThan100Percent: only a valid percent string is checked."""
+    if isinstance(value, str) and (_value_of(value) or 0) > 100:
+        return [fe.invalid(path, go_int_or_string(value), "must not be greater than 100%")]
+    return []
 
 
 def _value_of(value) -> int | None:
@@ -148,11 +157,9 @@ def _strategy(strategy: dict, path: str) -> list[Cause]:
         return [fe.required(f"{path}.rollingUpdate", "this should be defaulted and never be nil")]
     rpath = f"{path}.rollingUpdate"
     unavailable, surge = rolling.get("maxUnavailable"), rolling.get("maxSurge")
-    causes = _int_or_percent(unavailable, f"{rpath}.maxUnavailable") + _int_or_percent(surge, f"{rpath}.maxSurge")
+    causes = (positive_int_or_percent(unavailable, f"{rpath}.maxUnavailable")
+              + positive_int_or_percent(surge, f"{rpath}.maxSurge"))
     if _value_of(unavailable) == 0 and _value_of(surge) == 0:
-        causes.append(fe.invalid(f"{rpath}.maxUnavailable", _go_int_or_string(unavailable),
+        causes.append(fe.invalid(f"{rpath}.maxUnavailable", go_int_or_string(unavailable),
                                  "may not be 0 when `maxSurge` is 0"))
-    if isinstance(unavailable, str) and (_value_of(unavailable) or 0) > 100:
-        causes.append(fe.invalid(f"{rpath}.maxUnavailable", _go_int_or_string(unavailable),
-                                 "must not be greater than 100%"))
-    return causes
+    return causes + not_more_than_100_percent(unavailable, f"{rpath}.maxUnavailable")

@@ -1,13 +1,14 @@
 """pods/eviction, what `kubectl drain` creates for each pod of the node, answered as kube-apiserver's EvictionREST
-answers it when no PodDisruptionBudget covers the pod (the sandbox serves none, so that is every pod): the body
-checked, DisruptionTarget written into the pod's status, then the pod deleted with the Eviction's deleteOptions."""
+answers it: the body checked, the PodDisruptionBudget covering the pod consulted and charged (eviction_budgets.py)
+unless the pod is pending, finished or already terminating, then DisruptionTarget written into the pod's status
+and the pod deleted with the Eviction's deleteOptions."""
 from __future__ import annotations
 
 import json
 
 from sandbox.machinery import errors, resources
 from sandbox.machinery.resources import ResourceType
-from sandbox.registry import deletion
+from sandbox.registry import deletion, eviction_budgets
 from sandbox.storage.store import dumps
 
 
@@ -17,7 +18,8 @@ class EvictionMixin:
     def evict(self, namespace: str, name: str, body, *, dry_run: bool = False, field_validation: str = "Strict",
               warnings: list | None = None) -> dict:
         """Evict pod `name` with the policy/v1 Eviction `body`: Status Success (201) once the pod is deleted (or
-        its deletion, already under way, is confirmed), whatever its phase."""
+        its deletion, already under way, is confirmed); 429 TooManyRequests while its budget allows no
+        disruption; 500 when several budgets cover it."""
         pods = resources.lookup("", "v1", "pods")
         eviction = self._decode(resources.EVICTION, _as_policy_v1(body), field_validation, warnings)
         meta = eviction["metadata"]
@@ -26,10 +28,23 @@ class EvictionMixin:
         if meta.get("name") != name:
             raise errors.bad_request("name in URL does not match name in Eviction object")
         options = deletion.delete_options(_propagate_dry_run(eviction.get("deleteOptions") or {}, dry_run))
+        self._consult_budgets(self._stored(pods, namespace, name), options)
         if not options["dry_run"]:  # a dry run writes nothing, the condition included
             options["preconditions"] = self._mark_disruption_target(pods, namespace, name, options["preconditions"])
         self.delete(pods, namespace, name, **options)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+    def _consult_budgets(self, pod: dict, options: dict) -> None:
+        """The PodDisruptionBudget check, raising its refusals; it may pin the delete's resourceVersion in
+        `options`."""
+        if eviction_budgets.can_ignore_budgets(pod):
+            # The real handler pins the version it read here against a racing writer; in one thread nothing
+            # moves it before the delete, so there is nothing to pin.
+            return
+        if eviction_budgets.consult(self, pod, options["dry_run"]):
+            # replacing the client's own, as setPreconditionsResourceVersion does
+            options["preconditions"] = {**(options["preconditions"] or {}),
+                                        "resourceVersion": pod["metadata"]["resourceVersion"]}
 
     def _mark_disruption_target(self, pods: ResourceType, namespace: str, name: str,
                                 preconditions: dict | None) -> dict | None:

@@ -29,6 +29,7 @@ STRATEGIES: dict[str, Strategy] = {
     "apps/deployments": Strategy(SPEC_OR_ANNOTATIONS, True),
     "apps/replicasets": Strategy(SPEC, True),
     "autoscaling/horizontalpodautoscalers": Strategy(None, True),
+    "policy/poddisruptionbudgets": Strategy(SPEC, True),
     "keda.sh/scaledobjects": Strategy(NOT_METADATA_OR_STATUS, True),
 }
 
@@ -57,6 +58,12 @@ def prepare_create(rt: ResourceType, obj: dict) -> None:
         obj["status"] = {"loadBalancer": {}}
     elif rt.storage_key == "secrets":
         merge_string_data(obj)
+    elif rt.storage_key == "policy/poddisruptionbudgets":
+        obj["status"] = dict(EMPTY_PDB_STATUS)
+
+
+# A PodDisruptionBudgetStatus{} as Go encodes it: its four counts have no omitempty.
+EMPTY_PDB_STATUS = {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0}
 
 
 def prepare_update(rt: ResourceType, new: dict, old: dict) -> None:

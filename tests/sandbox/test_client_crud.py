@@ -31,6 +31,8 @@ CASES = [
      {"spec": {"scaleTargetRef": TARGET, "minReplicas": 1, "maxReplicas": 3}}, True),
     (client.AutoscalingV1Api, "horizontal_pod_autoscaler", "autoscaling/v1", "HorizontalPodAutoscaler",
      {"spec": {"scaleTargetRef": TARGET, "maxReplicas": 3, "targetCPUUtilizationPercentage": 50}}, True),
+    (client.PolicyV1Api, "pod_disruption_budget", "policy/v1", "PodDisruptionBudget",
+     {"spec": {"minAvailable": 1, "selector": SELECTOR}}, True),
     (client.DiscoveryV1Api, "endpoint_slice", "discovery.k8s.io/v1", "EndpointSlice",
      {"addressType": "IPv4", "endpoints": [{"addresses": ["10.244.0.5"]}]}, True),
     (client.CoreV1Api, "namespace", "v1", "Namespace", {}, False),

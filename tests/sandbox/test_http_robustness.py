@@ -170,6 +170,11 @@ _VALID = {
         "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "fuzz"},
                  "minReplicas": 1, "maxReplicas": 3, "metrics": [{"type": "Resource", "resource": {
                      "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}}]}},
+    "/apis/policy/v1/namespaces/default/poddisruptionbudgets": {
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "fuzz"},
+        "spec": {"maxUnavailable": "25%", "selector": {"matchExpressions": [{"key": "app", "operator": "In",
+                                                                             "values": ["fuzz"]}]},
+                 "unhealthyPodEvictionPolicy": "AlwaysAllow"}},
     "/apis/keda.sh/v1alpha1/namespaces/default/scaledobjects": {
         "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "fuzz"},
         "spec": {"scaleTargetRef": {"name": "fuzz"}, "triggers": [{"type": "redis", "metadata": {"listName": "q"}}]}},

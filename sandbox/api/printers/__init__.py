@@ -7,7 +7,7 @@ import functools
 
 from sandbox.machinery.resources import ResourceType
 
-from . import autoscaling, cluster, network, pods, workloads
+from . import autoscaling, cluster, network, pods, policy, workloads
 from .common import Column, Printer, age_column, age_of, human_duration, name_column, name_of, since
 
 __all__ = ["Column", "Printer", "human_duration", "printer_for", "since"]
@@ -16,7 +16,7 @@ __all__ = ["Column", "Printer", "human_duration", "printer_for", "since"]
 @functools.cache
 def _printers() -> dict[tuple[str, str], Printer]:
     found: dict[tuple[str, str], Printer] = {}
-    for module in (pods, workloads, network, cluster, autoscaling):
+    for module in (pods, workloads, network, cluster, autoscaling, policy):
         found.update(module.printers())
     return found
 

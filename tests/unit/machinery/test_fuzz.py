@@ -15,7 +15,8 @@ SCALARS = [None, True, False, 0, -1, 3, 2**40, 1.5, "", "x", "Always", "25%", "1
 KEYS = ["spec", "metadata", "name", "containers", "image", "replicas", "selector", "matchLabels", "labels",
         "template", "ports", "containerPort", "protocol", "$patch", "$retainKeys", "$setElementOrder/containers",
         "$deleteFromPrimitiveList/finalizers", "finalizers", "status", "type", "metrics", "resources", "limits",
-        "cpu", "managedFields", "fieldsV1", "f:spec", "strategy", "rollingUpdate", "maxSurge", "annotations"]
+        "cpu", "managedFields", "fieldsV1", "f:spec", "strategy", "rollingUpdate", "maxSurge", "annotations",
+        "minAvailable", "maxUnavailable", "unhealthyPodEvictionPolicy", "conditions", "disruptedPods"]
 BASE = {"apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "web", "namespace": "ns", "labels": {"app": "web"}, "finalizers": ["a"]},
         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
@@ -70,7 +71,8 @@ def only_status_errors(call, *args):
 RTS = [resources.by_kind(*gvk) for gvk in [("apps/v1", "Deployment"), ("v1", "Pod"), ("v1", "Service"),
                                             ("autoscaling/v2", "HorizontalPodAutoscaler"),
                                             ("autoscaling/v1", "HorizontalPodAutoscaler"),
-                                            ("keda.sh/v1alpha1", "ScaledObject"), ("v1", "Namespace")]]
+                                            ("keda.sh/v1alpha1", "ScaledObject"), ("v1", "Namespace"),
+                                            ("policy/v1", "PodDisruptionBudget")]]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -75,6 +75,16 @@ def test_pods_eviction_is_listed_as_kubectl_drain_looks_for_it():
             "verbs": ["create"]} in pods["subresources"]
 
 
+def test_pod_disruption_budgets_are_policy_v1_with_a_status():
+    policy = by_name("policy", "v1")
+    assert policy["poddisruptionbudgets"] == {
+        "name": "poddisruptionbudgets", "singularName": "poddisruptionbudget", "namespaced": True,
+        "kind": "PodDisruptionBudget", "verbs": ["create", "delete", "deletecollection", "get", "list", "patch",
+                                                 "update", "watch"], "shortNames": ["pdb"]}
+    assert set(policy) == {"poddisruptionbudgets", "poddisruptionbudgets/status"}  # evictions are pods/eviction
+    assert discovery.api_group("policy")["preferredVersion"] == {"groupVersion": "policy/v1", "version": "v1"}
+
+
 def test_self_subject_review_is_create_only_and_cluster_scoped():
     assert by_name("authentication.k8s.io", "v1") == {"selfsubjectreviews": {
         "name": "selfsubjectreviews", "singularName": "selfsubjectreview", "namespaced": False,

@@ -173,6 +173,24 @@ def test_replicaset_table():
     assert cells(t)[7] == "app=containo,pod-template-hash in (a,b),service=api"
 
 
+# --- pod disruption budgets ------------------------------------------------------------------------------
+
+def pdb(name, age=3600, status=None, **spec):
+    return {"kind": "PodDisruptionBudget", "apiVersion": "policy/v1", "metadata": meta(name, age),
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, **spec}, **({"status": status} if status else {})}
+
+
+def test_pod_disruption_budget_table():
+    t = make("poddisruptionbudgets", "policy", objects=[pdb("min", minAvailable=2, status={"disruptionsAllowed": 1}),
+                                                          pdb("max", 90, maxUnavailable="25%"),
+                                                          pdb("zero", maxUnavailable=0)])
+    assert headers(t) == ["Name", "Min Available", "Max Unavailable", "Allowed Disruptions", "Age"]
+    assert [c["type"] for c in t["columnDefinitions"]] == ["string", "string", "string", "integer", "string"]
+    assert t["columnDefinitions"][3]["description"] == "Calculated number of pods that may be disrupted at this time."
+    assert [cells(t, i) for i in range(3)] == [["min", "2", "N/A", 1, "60m"], ["max", "N/A", "25%", 0, "90s"],
+                                               ["zero", "N/A", "0", 0, "60m"]]
+
+
 # --- services and endpoints ---------------------------------------------------------------------------------
 
 def service(kind="ClusterIP", ports=({"port": 6666, "targetPort": 6379, "protocol": "TCP"},), ingress=None,

@@ -1,4 +1,4 @@
-"""pods/eviction: with no PodDisruptionBudget served, an eviction is the pod's deletion with the Eviction's
+"""pods/eviction: with no PodDisruptionBudget covering the pod, an eviction is the pod's deletion with the Eviction's
 deleteOptions, answered as kube-apiserver's EvictionREST answers it."""
 import pytest
 

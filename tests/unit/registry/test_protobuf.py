@@ -104,3 +104,22 @@ def test_an_unknown_delete_options_field_is_415():
     with pytest.raises(StatusError) as raised:
         protobuf.decode(envelope("v1", "DeleteOptions", field(6, 1)))
     assert raised.value.code == 415 and "field 6 of DeleteOptions" in raised.value.message
+
+
+def test_a_pod_disruption_budget_as_kubectl_create_pdb_sends_it():
+    """`kubectl create pdb web --selector=app=web --min-available=2`, as kubectl -v=8 showed the body."""
+    body = bytes.fromhex("6b 38 73 00 0a 20 0a 09 70 6f 6c 69 63 79 2f 76 31 12 13 50 6f 64 44 69 73 72 75 70 74 69"
+                         "6f 6e 42 75 64 67 65 74 12 39 0a 13 0a 03 77 65 62 12 00 1a 00 22 00 2a 00 32 00 38 00 42"
+                         "00 12 16 0a 06 08 00 10 02 1a 00 12 0c 0a 0a 0a 03 61 70 70 12 03 77 65 62 1a 0a 08 00 18"
+                         "00 20 00 28 00 30 00 1a 00 22 00")
+    assert protobuf.decode(body) == {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                                     "metadata": {"name": "web"},
+                                     "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}}}
+
+
+def test_a_budget_keeps_an_explicit_zero_and_percentages():
+    zero = field(1, 0) + field(2, 0) + field(3, "")  # IntOrString{Type: Int, IntVal: 0}
+    percent = field(1, 1) + field(3, "25%")
+    spec = field(1, percent) + field(3, zero) + field(4, "AlwaysAllow")
+    decoded = protobuf.decode(envelope("policy/v1", "PodDisruptionBudget", field(1, field(1, "b")) + field(2, spec)))
+    assert decoded["spec"] == {"minAvailable": "25%", "maxUnavailable": 0, "unhealthyPodEvictionPolicy": "AlwaysAllow"}
