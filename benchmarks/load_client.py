@@ -4,17 +4,22 @@ answer is read. Counts the answers completed inside the measured window (after a
 the TLS handshakes) and prints one JSON line: {"ok": n, "errors": n, "seconds": s, "rps": r, "total": n},
 `total` counting every answer, warm-up included (to divide the server's CPU time by).
 
-    python benchmarks/load_client.py URL --ca FILE [--token T] --connections 8 --seconds 5"""
+    LOAD_CLIENT_TOKEN=T python benchmarks/load_client.py URL --ca FILE --connections 8 --seconds 5
+
+The bearer token comes from the environment, not the command line: a random token may begin with "-" (argparse
+would read it as an option) and a command line is visible to every user in `ps`."""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
 import ssl
 
 import aiohttp
 
 REQUEST_TIMEOUT = 30.0
+TOKEN_VARIABLE = "LOAD_CLIENT_TOKEN"
 
 
 async def run(url: str, ca: str, token: str, connections: int, seconds: float, warmup: float) -> dict:
@@ -44,18 +49,23 @@ async def run(url: str, ca: str, token: str, connections: int, seconds: float, w
     return {**counts, "seconds": seconds, "rps": counts["ok"] / seconds}
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url")
     parser.add_argument("--ca", required=True, help="CA certificate file that signed the server's certificate")
-    parser.add_argument("--token", default="", help="bearer token")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=1.0)
+    return parser
+
+
+def main() -> None:
+    parser = build_parser()
     args = parser.parse_args()
     if not args.url.startswith("https://127.0.0.1:"):
         parser.error("the load client only talks to https://127.0.0.1")
-    result = asyncio.run(run(args.url, args.ca, args.token, args.connections, args.seconds, args.warmup))
+    token = os.environ.get(TOKEN_VARIABLE, "")
+    result = asyncio.run(run(args.url, args.ca, token, args.connections, args.seconds, args.warmup))
     print(json.dumps(result), flush=True)
 
 

@@ -34,6 +34,7 @@ import aiohttp  # noqa: E402
 from kubernetes import client  # noqa: E402
 
 import processes  # noqa: E402
+import load_client  # noqa: E402
 import profiles  # noqa: E402
 from processes import Child, Sampler, Sandbox  # noqa: E402
 
@@ -219,14 +220,19 @@ def start_hello(workdir: Path, framework: str = "aiohttp") -> tuple[Child, str, 
     return hello, (workdir / "url").read_text().strip(), workdir / "ca.crt"
 
 
+def load_command(url: str, ca: Path, token: str, sizes: Sizes) -> tuple[list[str], dict]:
+    """The load client's command line and environment: the token travels in the environment (see load_client)."""
+    command = [sys.executable, str(HERE / "load_client.py"), url, "--ca", str(ca),
+               "--connections", str(sizes.connections), "--seconds", str(sizes.seconds)]
+    return command, {**processes.python_env(), load_client.TOKEN_VARIABLE: token}
+
+
 def load(url: str, ca: Path, token: str, sizes: Sizes, workdir: Path, server: Child) -> tuple[float, float]:
     """(requests per second, requests per second of the server's CPU time) from a load client in its own
     process. The second figure barely moves when neighbours on a shared machine take the cores."""
-    command = [sys.executable, str(HERE / "load_client.py"), url, "--ca", str(ca), "--token", token,
-               "--connections", str(sizes.connections), "--seconds", str(sizes.seconds)]
+    command, env = load_command(url, ca, token, sizes)
     cpu_before = processes.cpu_seconds(server.pid)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=sizes.seconds + 60,
-                            env=processes.python_env(), cwd=workdir)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=sizes.seconds + 60, env=env, cwd=workdir)
     cpu = processes.cpu_seconds(server.pid) - cpu_before
     if result.returncode != 0:
         raise RuntimeError(f"load client failed:\n{result.stderr[-4000:]}")
