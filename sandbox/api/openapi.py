@@ -309,9 +309,6 @@ def _subresource_ops(ops: _Operations, scoped: str, sub: str) -> dict:
     }
 
 
-_NAMED_KINDS = {"scale": "Scale", "eviction": "Eviction"}  # the object a subresource path names
-
-
 def _with_params(item: dict, *names: str, kind: str = "") -> dict:
     item["parameters"] = [_path_param(n, kind) for n in names] + [_query("pretty")]
     return item
@@ -337,7 +334,7 @@ def _resource_paths(rt: ResourceType, prefix: str) -> dict:
         paths[f"{base}/{{name}}"] = _with_params(item, "name", *scope_params, kind=rt.kind)
     for sub in sorted(rt.subresources):
         paths[f"{base}/{{name}}/{sub}"] = _with_params(_subresource_ops(ops, scoped, sub), "name", *scope_params,
-                                                   kind=_NAMED_KINDS.get(sub, rt.kind))
+                                                   kind=subresource_kind(rt, sub)[2])  # the object it names
     return paths
 
 

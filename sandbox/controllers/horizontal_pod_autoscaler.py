@@ -17,7 +17,7 @@ from sandbox.autoscaling.replica_calculator import (
     resource_replicas)
 from sandbox.controllers.base import DELETED, Controller, key_of, split_key
 from sandbox.controllers.scaled_object import external_metric_values
-from sandbox.machinery import labels, resources
+from sandbox.machinery import conditions, labels, resources
 from sandbox.machinery.errors import StatusError
 from sandbox.simulation import workload
 
@@ -52,8 +52,8 @@ class Sync:
 
     def condition(self, type_: str, status: str, reason: str, message: str) -> None:
         status_obj = self.hpa.setdefault("status", {})
-        status_obj["conditions"] = cond.set_condition(status_obj.get("conditions"), type_, status, reason, message,
-                                                      self.now)
+        status_obj["conditions"] = conditions.set_condition(status_obj.get("conditions"), type_, status, reason,
+                                                            message, self.now)
 
 
 class HorizontalPodAutoscalerController(Controller):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from sandbox.machinery import errors, resources
+from sandbox.machinery import conditions, errors, resources
 from sandbox.machinery.resources import ResourceType
 from sandbox.registry import deletion, eviction_budgets
 from sandbox.storage.store import dumps
@@ -55,7 +55,9 @@ class EvictionMixin:
         deletion.check_preconditions("", "Pod", old["metadata"], preconditions or {})  # getLatestPod's
         new = json.loads(dumps(old))
         status = new.setdefault("status", {})
-        status["conditions"] = _with_disruption_target(status.get("conditions") or [], self.clock.timestamp())
+        status["conditions"] = conditions.set_condition(status.get("conditions"), "DisruptionTarget", "True",
+                                                        "EvictionByEvictionAPI", "Eviction API: evicting",
+                                                        self.clock.timestamp())
         written = self._write_update(pods, old, new, "status", False, "", recorded=True)  # not a client's fields
         if (preconditions or {}).get("resourceVersion"):
             preconditions = {**preconditions, "resourceVersion": written["metadata"]["resourceVersion"]}
@@ -77,16 +79,3 @@ def _propagate_dry_run(options: dict, dry_run: bool) -> dict:
         raise errors.bad_request(f"Non-matching dry-run options in request and content: [{' '.join(asked)}] and "
                                  f"[{' '.join(sent)}]")
     return {**options, "dryRun": sent or asked}
-
-
-def _with_disruption_target(conditions: list, now: str) -> list:
-    """podutil.UpdatePodCondition with DisruptionTarget: replaced in place (keeping its transition time while its
-    status stays True), or appended."""
-    condition = {"type": "DisruptionTarget", "status": "True", "lastTransitionTime": now,
-                 "reason": "EvictionByEvictionAPI", "message": "Eviction API: evicting"}
-    for i, old in enumerate(conditions):
-        if isinstance(old, dict) and old.get("type") == "DisruptionTarget":
-            if old.get("status") == "True":
-                condition["lastTransitionTime"] = old.get("lastTransitionTime", now)
-            return conditions[:i] + [condition] + conditions[i + 1:]
-    return conditions + [condition]

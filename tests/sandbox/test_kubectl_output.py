@@ -1,10 +1,11 @@
 """`kubectl get` against a running sandbox prints the columns a real 1.37 cluster prints (server-side tables),
 and kubectl's discovery and OpenAPI readers (api-resources, explain, apply) work against it."""
 import json
-import time
 import uuid
 
 import pytest
+
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.sandbox
 
@@ -63,13 +64,7 @@ def lines(sandbox, *args) -> list[list[str]]:
 
 
 def wait_for(condition, timeout=90.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(condition, timeout=timeout, interval=0.2, what=what)
 
 
 @pytest.fixture(scope="module")
