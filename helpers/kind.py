@@ -25,6 +25,8 @@ LB_CONTAINER = "workshop-cloud-provider-kind"
 NAMESPACE = "containo"
 FRONTEND = "containo-orders-frontend"
 WAIT = "300s"  # image pulls on a slow workshop network take minutes
+# The add-ons `workshop up --kind` waits for (their keys in addons.yaml) and the names the output gives them
+WAITED_ADDONS = {"metricsServer": "metrics-server", "keda": "KEDA"}
 
 TOOL_HINTS = {
     "docker": "install Docker (Docker Desktop on macOS/Windows, docker.io or Docker Engine on Linux) and start it",
@@ -144,15 +146,19 @@ def up_plan(*, cluster_exists: bool = False, lb_state: str = "absent", build: bo
         if lb_state == "stopped":
             steps.append(Step("remove the stopped cloud-provider-kind container", tuple(remove_container())))
         steps.append(Step("start cloud-provider-kind (LoadBalancer Services)", tuple(run_cloud_provider_kind())))
-    steps += [
-        Step("wait for metrics-server", tuple(wait_rollout("kube-system", "metrics-server"))),
-        Step("wait for the metrics API", tuple(wait_apiservice("v1beta1.metrics.k8s.io"))),
-        Step("wait for the KEDA operator", tuple(wait_rollout("keda", "keda-operator"))),
-        Step("wait for KEDA's metrics server", tuple(wait_rollout("keda", "keda-operator-metrics-apiserver"))),
-        # KEDA's webhook validates every ScaledObject: until it answers, applying one fails
-        Step("wait for KEDA's admission webhooks", tuple(wait_rollout("keda", "keda-admission-webhooks"))),
-        Step("wait for the external metrics API", tuple(wait_apiservice("v1beta1.external.metrics.k8s.io"))),
-    ]
+    for addon in WAITED_ADDONS:
+        steps += addon_waits(addon)
+    return steps
+
+
+def addon_waits(addon: str) -> list[Step]:
+    """Wait for what the add-on's pinned release creates, as manifests/addons/addons.yaml names it: its Deployments
+    rolled out, then its APIService Available (chapter 06 needs both metrics APIs)."""
+    spec, name = addons()[addon], WAITED_ADDONS[addon]
+    steps = [Step(f"wait for {name}: deployment {spec['namespace']}/{deployment}",
+                  tuple(wait_rollout(spec["namespace"], deployment))) for deployment in spec["deployments"]]
+    steps += [Step(f"wait for {name}: apiservice {service}", tuple(wait_apiservice(service)))
+              for service in spec["apiServices"]]
     return steps
 
 

@@ -196,12 +196,10 @@ def cluster_checks(run: Run) -> list[Check]:
     """The add-ons chapter 06 needs, on the existing kind cluster."""
     fix = "workshop up --kind (re-running it installs what is missing and waits for it)"
     get = lambda name: run(kind.kubectl("get", "apiservice", name, "-o", "json"))  # noqa: E731
-    return [
-        Check("cluster", "ok", f"kind cluster '{kind.CLUSTER}' exists (context {kind.CONTEXT})"),
-        apiservice_check("v1beta1.metrics.k8s.io", "metrics-server", get("v1beta1.metrics.k8s.io"), fix),
-        apiservice_check("v1beta1.external.metrics.k8s.io", "KEDA", get("v1beta1.external.metrics.k8s.io"), fix),
-        load_balancer_check(kind.lb_state(run(kind.inspect_running()))),
-    ]
+    checks = [Check("cluster", "ok", f"kind cluster '{kind.CLUSTER}' exists (context {kind.CONTEXT})")]
+    for addon, name in kind.WAITED_ADDONS.items():  # the APIServices `workshop up --kind` waits for
+        checks += [apiservice_check(service, name, get(service), fix) for service in kind.addons()[addon]["apiServices"]]
+    return checks + [load_balancer_check(kind.lb_state(run(kind.inspect_running())))]
 
 
 MARKS = {"ok": "[ ok ]", "warn": "[warn]", "fail": "[FAIL]", "skip": "[skip]"}

@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from helpers import kind
 
@@ -45,6 +46,20 @@ def test_every_command_names_the_kind_context_explicitly():
             assert step.command[1:3] == ("--context", "kind-workshop"), step
 
 
+def declared_waits() -> list[str]:
+    """What addons.yaml says each pinned release creates, read from the file itself (the file the install reads its
+    URLs from), as the wait commands `workshop up --kind` must run: Deployments rolled out, then APIServices."""
+    pins = yaml.safe_load((REPO / "manifests" / "addons" / "addons.yaml").read_text())
+    waits = []
+    for addon in ("metricsServer", "keda"):
+        spec = pins[addon]
+        waits += [f"kubectl --context kind-workshop --namespace {spec['namespace']} rollout status "
+                  f"deployment/{name} --timeout=300s" for name in spec["deployments"]]
+        waits += [f"kubectl --context kind-workshop wait --for=condition=Available apiservice/{name} --timeout=300s"
+                  for name in spec["apiServices"]]
+    return waits
+
+
 def test_fresh_up_creates_builds_loads_installs_and_waits():
     steps = kind.up_plan()
     assert commands(steps)[:3] == [
@@ -53,22 +68,20 @@ def test_fresh_up_creates_builds_loads_installs_and_waits():
         "kind load docker-image containo-orders:dev --name workshop",
     ]
     waits = [s for s in commands(steps) if " rollout status " in s or " wait " in s]
-    assert waits == [
-        "kubectl --context kind-workshop --namespace kube-system rollout status deployment/metrics-server "
-        "--timeout=300s",
-        "kubectl --context kind-workshop wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io "
-        "--timeout=300s",
-        "kubectl --context kind-workshop --namespace keda rollout status deployment/keda-operator --timeout=300s",
-        "kubectl --context kind-workshop --namespace keda rollout status deployment/keda-operator-metrics-apiserver "
-        "--timeout=300s",
-        "kubectl --context kind-workshop --namespace keda rollout status deployment/keda-admission-webhooks "
-        "--timeout=300s",
-        "kubectl --context kind-workshop wait --for=condition=Available "
-        "apiservice/v1beta1.external.metrics.k8s.io --timeout=300s",
-    ]
+    assert waits == declared_waits()
     # installs come before the waits, the load balancer before anything needs it
     titles = [s.title for s in steps]
-    assert titles.index("install KEDA") < titles.index("wait for the KEDA operator")
+    assert titles.index("install KEDA") < titles.index("wait for KEDA: deployment keda/keda-operator")
+
+
+def test_keda_waits_name_the_yaml_release_not_the_helm_chart():
+    """The Helm chart's names (keda-operator-metrics-apiserver, keda-admission-webhooks) never appear in the
+    YAML release that install_keda() applies: waiting for them failed every `workshop up --kind`."""
+    keda = kind.addons()["keda"]
+    assert kind.install_keda()[-1] == keda["url"] and keda["url"].endswith(f"/keda-{keda['version']}.yaml")
+    waited = {s.command[-2] for s in kind.up_plan() if s.command[3:5] == ("--namespace", "keda")}
+    assert waited == {f"deployment/{name}" for name in keda["deployments"]}
+    assert not waited & {"deployment/keda-operator-metrics-apiserver", "deployment/keda-admission-webhooks"}
 
 
 def test_up_again_keeps_the_cluster_and_a_running_load_balancer():
