@@ -1,6 +1,8 @@
 """The kind path's command lines and plans, offline: nothing here runs Docker or kind."""
 from __future__ import annotations
 
+import json
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -253,3 +255,12 @@ def test_a_failed_addon_wait_says_where_the_names_come_from():
     message = str(caught.value)
     assert "deployment/keda-admission" in message and "manifests/addons/addons.yaml" in message
     assert "kubectl --context kind-workshop --namespace keda get deployments" in message
+
+
+def test_the_notebook_note_names_the_commands_workshop_up_uses():
+    """Chapter 05's note on reaching the LoadBalancer quotes the flag and the port lookup from the same source."""
+    notebook = json.loads((REPO / "notebooks" / "05-exposing-the-api.ipynb").read_text())
+    [note] = ["".join(c["source"]) for c in notebook["cells"] if "".join(c["source"]).startswith("## 4. An order")]
+    words = " ".join(note.split())
+    assert f"`{kind.addons()['cloudProviderKind']['portMappingFlag']}`" in words
+    assert shlex.join(kind.published_ports()) in words and "`kubectl port-forward`" in words
