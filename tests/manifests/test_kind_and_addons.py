@@ -74,7 +74,7 @@ def test_every_node_runs_the_same_image_pinned_by_digest(cluster):
     assert len(images) == 1
     image = images.pop()
     assert NODE_IMAGE.match(image), f"{image} is not kindest/node:v1.37.x@sha256:<digest>"
-    # the image published with kind v0.33.0 (its release notes: "Images pre-built for this release")
+    # kind v0.33.0's release notes: its default node image, and the v1.37.0 entry of "Images pre-built for this release"
     assert image.endswith("@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5")
     assert kind.addons()["kind"]["minimum"] == "v0.33.0"
 
