@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass
@@ -148,7 +149,7 @@ def load_balancer_access_check(host: kind.Host) -> Check:
         return Check("load balancer access", "ok", f"{host.name}: a LoadBalancer's EXTERNAL-IP does not answer from "
                      f"here, so workshop up --kind starts cloud-provider-kind with "
                      f"{kind.addons()['cloudProviderKind']['portMappingFlag']} (each Service on a localhost port: "
-                     f"`{' '.join(kind.published_ports())}`); fallback: `{' '.join(kind.port_forward())}`")
+                     f"`{shlex.join(kind.published_ports())}`); fallback: `{' '.join(kind.port_forward())}`")
     return Check("load balancer access", "ok", f"{host.name}: a LoadBalancer's EXTERNAL-IP answers from here; "
                  f"fallback: `{' '.join(kind.port_forward())}`")
 
