@@ -121,6 +121,37 @@ def test_latency_is_measured_from_the_schedule_not_from_the_send(tmp_path):
     assert any(p["fields"]["behindSchedule"] > 0 for p in generator.events("load.progress"))
 
 
+class CountingHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    peers: set = set()
+
+    def do_GET(self):
+        CountingHandler.peers.add(self.client_address)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_connections_are_kept_alive_and_renewed(tmp_path):
+    """A Service balances connections: one connection per request would waste the server's CPU on handshakes, one
+    connection forever would keep pods added by the HPA idle. 100 requests over 5 s, new connections every 2 s:
+    at least 3 connections (0 s, 2 s, 4 s), far fewer than 100."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        summary = finished(load(tmp_path, "keepalive", LOAD_TARGET_URL=f"http://127.0.0.1:{server.server_port}",
+                                LOAD_MODE="get", LOAD_RATE="20", LOAD_REQUESTS="100"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert summary["ok"] == 100
+    assert 3 <= len(CountingHandler.peers) <= 30, CountingHandler.peers
+
+
 # --- configuration -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("env, reason", [
