@@ -5,6 +5,7 @@ so a container with a typo in its manifest exits with one clear log line instead
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -17,6 +18,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # safe inside 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOAD_MODES = ("orders", "get")
+DEFAULT_ORDER = '{"amount": 42, "customerName": "load-generator", "productId": "keyboard"}'
 MAX_LOAD_RATE = 10000  # far beyond what one Python process sends; a typo (an extra zero or two) stops here
 
 
@@ -64,6 +66,7 @@ class LoadConfig:
     target_url: str  # scheme://host:port, no path: the API's Service, e.g. http://containo-orders-frontend:1337
     mode: str  # "orders": POST /api/orders; "get": GET of `path`
     path: str
+    order: bytes  # the JSON body "orders" posts, encoded once
     rate: float  # requests per second, kept on an open-loop schedule
     duration: float  # seconds; 0: no time limit
     requests: int  # how many requests in all; 0: no limit (the first of the two limits reached ends the run)
@@ -203,6 +206,13 @@ def load(environ: Mapping[str, str] = os.environ) -> LoadConfig:
     path = env.text("LOAD_PATH", "/")
     if not path.startswith("/") or any(ch.isspace() for ch in path):
         raise ConfigError(f"LOAD_PATH must start with '/' and contain no spaces, got {path!r}")
+    order = env.text("LOAD_ORDER", DEFAULT_ORDER)
+    try:
+        parsed = json.loads(order)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise ConfigError(f"LOAD_ORDER must be a JSON object such as {DEFAULT_ORDER}, got {order!r}")
     rate = env.number("LOAD_RATE", 10.0, positive=True)
     if rate > MAX_LOAD_RATE:
         raise ConfigError(f"LOAD_RATE must be at most {MAX_LOAD_RATE} requests per second, got {rate:g}")
@@ -210,6 +220,7 @@ def load(environ: Mapping[str, str] = os.environ) -> LoadConfig:
         target_url=target,
         mode=mode,
         path=path,
+        order=json.dumps(parsed, separators=(",", ":")).encode(),
         rate=rate,
         duration=env.number("LOAD_DURATION_SECONDS", 0.0),
         requests=env.whole_number("LOAD_REQUESTS", 0, minimum=0, maximum=10**9),

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import json
 from dataclasses import dataclass
 
 import aiohttp
 
 from .config import LoadConfig
 
-ORDER = {"amount": 42, "customerName": "load-generator", "productId": "keyboard"}
 ORDERS_PATH = "/api/orders"
 
 
@@ -29,12 +27,12 @@ ORDERS_PATH = "/api/orders"
 class Request:
     method: str
     url: str
-    body: bytes | None = None  # encoded once: the generator's own CPU goes into sending, not into json.dumps
+    body: bytes | None = None  # encoded once (LOAD_ORDER): the generator's CPU goes into sending, not json.dumps
 
     @classmethod
     def for_config(cls, cfg: LoadConfig) -> "Request":
         if cfg.mode == "orders":
-            return cls("POST", cfg.target_url + ORDERS_PATH, json.dumps(ORDER, separators=(",", ":")).encode())
+            return cls("POST", cfg.target_url + ORDERS_PATH, cfg.order)
         return cls("GET", cfg.target_url + cfg.path)
 
     async def send(self, session: aiohttp.ClientSession) -> tuple[str | None, bool]:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from app import config
-from app.load_requests import ORDER, Request, failure_kind
+from app.load_requests import Request, failure_kind
 from app.load_stats import LatencyHistogram, Tally
 from app_harness import Component, free_port
 
@@ -59,6 +59,14 @@ def test_get_mode_counts_answers_by_status(stack, tmp_path):
                             LOAD_PATH="/no-such-page", LOAD_RATE="50", LOAD_REQUESTS="25"))
     assert (missing["ok"], missing["errors"]) == (0, {"http_404": 25})
     assert missing["latencyMs"]["max"] is not None  # an HTTP answer, however unwelcome, has a latency
+
+
+@pytest.mark.redis
+def test_the_order_posted_is_load_order(stack, tmp_path):
+    rejected = finished(load(tmp_path, "big-spender", LOAD_TARGET_URL=stack.api_url, LOAD_RATE="50",
+                             LOAD_REQUESTS="5", LOAD_ORDER='{"amount": 150, "customerName": "big", "productId": "p"}'))
+    assert (rejected["ok"], rejected["errors"]) == (0, {"http_400": 5})
+    assert len([e for e in stack.api.events("order.rejected") if e["fields"]["customerName"] == "big"]) == 5
 
 
 @pytest.mark.redis
@@ -162,6 +170,8 @@ def test_connections_are_kept_alive_and_renewed(tmp_path):
     ({"LOAD_TARGET_URL": "containo-orders-frontend:1337"}, "LOAD_TARGET_URL must be an http:// or https:// URL"),
     ({"LOAD_TARGET_URL": "http://api:1337/api/orders"}, "LOAD_TARGET_URL must be scheme://host:port without a path"),
     ({"LOAD_PATH": "healthz"}, "LOAD_PATH must start with '/'"),
+    ({"LOAD_ORDER": "[42]"}, "LOAD_ORDER must be a JSON object such as {\"amount\": 42, "),
+    ({"LOAD_ORDER": "{amount: 42}"}, "LOAD_ORDER must be a JSON object"),
     ({"LOAD_DURATION_SECONDS": "-1"}, "LOAD_DURATION_SECONDS must be a finite number at least 0, got '-1'"),
     ({"LOAD_REQUESTS": "2.5"}, "LOAD_REQUESTS must be a whole number between 0 and 1000000000, got '2.5'"),
     ({"LOAD_CONCURRENCY": "0"}, "LOAD_CONCURRENCY must be a whole number between 1 and 10000, got '0'"),
@@ -188,7 +198,7 @@ def test_the_defaults_aim_at_the_api_service_with_orders():
         ("http://containo-orders-frontend:1337", "orders", 10.0, 0.0, 0, 50)
     order = Request.for_config(cfg)
     assert (order.method, order.url) == ("POST", "http://containo-orders-frontend:1337/api/orders")
-    assert json.loads(order.body) == ORDER
+    assert json.loads(order.body) == {"amount": 42, "customerName": "load-generator", "productId": "keyboard"}
     get = Request.for_config(config.load({"LOAD_MODE": "GET", "LOAD_PATH": "/healthz"}))
     assert (get.method, get.url, get.body) == ("GET", "http://containo-orders-frontend:1337/healthz", None)
 
@@ -227,3 +237,4 @@ def test_failure_kinds():
     assert failure_kind(aiohttp.ServerTimeoutError("read")) == "timeout"
     assert failure_kind(aiohttp.ServerDisconnectedError()) == "disconnected"
     assert failure_kind(aiohttp.ClientOSError(104, "Connection reset by peer")) == "connection_error"
+
