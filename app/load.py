@@ -19,8 +19,8 @@ spreads connections, not requests, over its endpoints, so pods added by the HPA 
 
 Logs (one JSON line each, app/logs.py): load.started; load.progress every LOAD_REPORT_SECONDS with that interval's
 counts and latencies; load.finished with the whole run's, after LOAD_DURATION_SECONDS or LOAD_REQUESTS, or on
-SIGTERM/SIGINT (the requests in flight are awaited first, each bounded by LOAD_TIMEOUT_SECONDS). The exit code is 0 then, and 2 for
-a bad variable (one config.invalid line).
+SIGTERM/SIGINT (the requests in flight are awaited first, each bounded by LOAD_TIMEOUT_SECONDS). The exit code is
+0 then, and 2 for a bad variable (one config.invalid line).
 """
 from __future__ import annotations
 
