@@ -9,8 +9,10 @@ import asyncio
 import gc
 import logging
 import secrets
+import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from aiohttp import web
@@ -39,6 +41,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="events kept to resume watches from (older resourceVersions get 410 Expired)")
     parser.add_argument("--bookmark-interval", type=float, default=60.0, help="seconds between watch bookmarks")
     parser.add_argument("--no-controllers", action="store_true", help="serve the API only (for tests)")
+    parser.add_argument("--runtime", choices=("process", "simulated"), default="process",
+                        help="process: containers whose images the sandbox knows run as local processes (default); "
+                             "simulated: no container runs, every pod goes through a simulated lifecycle")
+    parser.add_argument("--run-directory", default=None,
+                        help="where running containers keep their logs and files (default: a new temporary "
+                             "directory, removed at exit)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
@@ -80,8 +88,10 @@ async def serve(args: argparse.Namespace) -> None:
     registry = Registry(store, clock, bookmark_interval=args.bookmark_interval)
     bootstrap(registry)
     controllers = None
+    run_directory = _run_directory(args)
     if not args.no_controllers:
-        controllers = ControllerManager(registry, clock, nodes=args.nodes, root_ca=files.ca_pem)
+        controllers = ControllerManager(registry, clock, nodes=args.nodes, root_ca=files.ca_pem,
+                                        run_directory=run_directory)
         await controllers.start()
     tune_gc()
     app = make_app(registry, token, bookmark_interval=args.bookmark_interval)
@@ -101,6 +111,19 @@ async def serve(args: argparse.Namespace) -> None:
         await controllers.stop()
     await runner.cleanup()
     store.close()
+    if run_directory is not None and args.run_directory is None:
+        shutil.rmtree(run_directory, ignore_errors=True)
+
+
+def _run_directory(args: argparse.Namespace) -> Path | None:
+    """Where container processes keep their logs and working directories (None: nothing runs)."""
+    if args.runtime != "process" or args.no_controllers:
+        return None
+    if args.run_directory:
+        path = Path(args.run_directory)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return Path(tempfile.mkdtemp(prefix="sandbox-run-"))
 
 
 def tune_gc() -> None:

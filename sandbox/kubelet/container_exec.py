@@ -1,0 +1,43 @@
+"""A command run inside a running container to completion, with its output: what exec probes and exec lifecycle
+hooks do (the kubelet's RunInContainer). The command gets the container's environment, working directory and pod
+network, and is found on the image's PATH; it is killed when its timeout passes."""
+from __future__ import annotations
+
+import asyncio
+
+from sandbox.kubelet.launch import LaunchError, exec_launch
+from sandbox.runtime.processes import StartFailure
+
+MAX_OUTPUT = 10 * 1024  # the kubelet keeps this much of a probe's output
+
+
+class ExecTimeout(Exception):
+    pass
+
+
+async def run_in_container(runner, command: list[str], timeout: float) -> tuple[int, str]:
+    """(exit code, combined output) of `command` in the runner's running container; `timeout` in real seconds.
+    Raises ExecTimeout, or LaunchError/StartFailure when the command cannot start."""
+    launch = runner.launch
+    if launch is None or not runner.record.running:
+        raise LaunchError("ContainerNotRunning", f'container not found ("{runner.record.name}")')
+    argv = exec_launch(runner.image, launch, command, runner.worker.node.runtime.bin_root)
+    chunks: list[bytes] = []
+    size = [0]
+
+    def keep(_stream: str, data: bytes) -> None:
+        if size[0] < MAX_OUTPUT:
+            chunks.append(data[:MAX_OUTPUT - size[0]])
+            size[0] += len(data)
+
+    process = await runner.worker.processes.spawn(argv, launch.env, launch.cwd, output=keep, merge_output=True)
+    try:
+        code = await asyncio.wait_for(process.wait(), timeout=timeout)
+    except asyncio.TimeoutError:
+        process.signal(9)
+        await process.wait()
+        raise ExecTimeout(" ".join(command)) from None
+    return code, b"".join(chunks).decode(errors="replace")
+
+
+__all__ = ["run_in_container", "ExecTimeout", "LaunchError", "StartFailure"]

@@ -1,0 +1,92 @@
+"""The kubelet's server as the API server reaches it (registry.kubelet, the KubeletConnection of
+sandbox/registry/kubelet_connection.py) when containers run as processes: logs from the containers' log files,
+commands run inside a running container (exec, with the container's environment, working directory and pod
+network), the main process's streams (attach), and TCP connections to the pod's ports (port-forward, through the
+pod network).
+
+Pods and containers that run no process (simulated ones) are answered by the simulated node, as before."""
+from __future__ import annotations
+
+import asyncio
+from typing import AsyncIterator
+
+from sandbox.kubelet.attach import attach_to
+from sandbox.registry.kubelet_connection import ContainerProcess, LogOptions, NodeError
+from sandbox.runtime import exec_process
+
+
+class ProcessNodeConnection:
+    def __init__(self, runtime, simulated):
+        self.runtime, self.simulated = runtime, simulated
+
+    def _runner(self, pod: dict, container: str):
+        worker = self.runtime.workers.get(pod["metadata"].get("uid"))
+        if worker is None:
+            return None
+        runner = worker.runners.get(container)
+        if runner is None or runner.record.simulated:
+            return None
+        return runner
+
+    # logs -------------------------------------------------------------------------------------------------------
+    def logs(self, pod: dict, container: str, options: LogOptions) -> AsyncIterator[bytes]:
+        runner = self._runner(pod, container)
+        if runner is None:
+            return self.simulated.logs(pod, container, options)
+        record, meta = runner.record, pod["metadata"]
+        instance = log_instance(record, container, meta["name"], options.previous)
+        following = options.follow and not options.previous and record.running
+        return self.runtime.logs.read(meta["namespace"], meta["name"], meta["uid"], container, instance,
+                                      options, follow=following)
+
+    # exec and attach --------------------------------------------------------------------------------------------
+    async def exec(self, pod: dict, container: str, command: list[str], *, stdin: bool,
+                   tty: bool) -> ContainerProcess:
+        runner = self._runner(pod, container)
+        if runner is None:
+            return await self.simulated.exec(pod, container, command, stdin=stdin, tty=tty)
+        if not runner.record.running or runner.launch is None:
+            raise NodeError(f'container not found ("{container}")', 500)
+        argv = runner.worker.exec_argv(runner, command)
+        launch = runner.launch
+        return await exec_process.start(argv, launch.env, launch.cwd, stdin=stdin, tty=tty,
+                                        processes=self.runtime.processes)
+
+    async def attach(self, pod: dict, container: str, *, stdin: bool, tty: bool) -> ContainerProcess:
+        runner = self._runner(pod, container)
+        if runner is None:
+            return await self.simulated.attach(pod, container, stdin=stdin, tty=tty)
+        if not runner.record.running or runner.process is None:
+            raise NodeError(f'container not found ("{container}")', 500)
+        return attach_to(runner.process, stdin=stdin and bool(runner.record.spec.get("stdin")))
+
+    # port-forward -----------------------------------------------------------------------------------------------
+    async def port_forward(self, pod: dict, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        network = self.runtime.network
+        worker = self.runtime.workers.get(pod["metadata"].get("uid"))
+        if network is None or worker is None or all(r.simulated for r in worker.records):
+            return await self.simulated.port_forward(pod, port)
+        try:
+            return await network.open_connection(worker.pod_ip, port, timeout=5.0)
+        except OSError as e:
+            # the kubelet's words when nothing listens in the pod on that port
+            raise NodeError(f"error forwarding port {port} to pod {pod['metadata']['uid']}, uid : failed to "
+                            f"execute portforward in network namespace: failed to connect to localhost:{port} "
+                            f"inside namespace: {e.strerror or e}", 500) from None
+
+
+def log_instance(record, container: str, pod_name: str, previous: bool) -> int:
+    """Which instance of a container `kubectl logs` reads, as the kubelet picks it from the container's status
+    (validateContainerLogStatus): --previous is the last terminated one; otherwise the running one, the one that
+    stopped, or, while it waits to restart, the one that stopped last. A container that never ran has no log."""
+    waiting = not record.running and record.terminated is None
+    if previous:
+        if record.last_terminated is None:
+            raise NodeError(f'previous terminated container "{container}" in pod "{pod_name}" not found')
+        return record.instance if waiting else record.instance - 1
+    if record.running or record.terminated is not None or record.last_terminated is not None:
+        return record.instance
+    reason = {"ErrImagePull": "image can't be pulled",
+              "ImagePullBackOff": "trying and failing to pull image"}.get(record.waiting_reason,
+                                                                          record.waiting_reason or "ContainerCreating")
+    raise NodeError(f'container "{container}" in pod "{pod_name}" is waiting to start: {reason}')

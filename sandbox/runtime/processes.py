@@ -1,0 +1,178 @@
+"""Container processes: started in a process group of their own, their output pumped to whoever listens (the
+container's log, `kubectl attach`), signalled as a group, and their exit reported the way a container runtime
+reports it (a process killed by signal N exits with 128 + N: 137 for SIGKILL, 143 for SIGTERM).
+
+`Processes` owns every process the runtime starts and the reaper (sandbox/runtime/reaper.py) that kills them if
+the sandbox dies without stopping them: `await processes.start()`, `await processes.spawn(...)`, and
+`await processes.stop()` when the sandbox stops (it kills whatever is left)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+Output = Callable[[str, bytes], None]  # (stream "stdout" | "stderr", bytes) as they arrive
+READ_SIZE = 64 * 1024
+
+
+class StartFailure(Exception):
+    """The process could not be started at all (no such program, not executable, no such directory): `reason`
+    is what the operating system said, e.g. `no such file or directory`."""
+
+    def __init__(self, program: str, reason: str):
+        super().__init__(f"{program}: {reason}")
+        self.program, self.reason = program, reason
+
+
+def exit_code(returncode: int) -> int:
+    """A container's exit code from Popen's returncode (negative: killed by that signal)."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+class ContainerProcess:
+    """One started process (and its group). `listeners` get its output; `stdin` is a writer when asked for."""
+
+    def __init__(self, process: asyncio.subprocess.Process, processes: "Processes"):
+        self._process, self._processes = process, processes
+        self.pid = process.pid
+        self.started_at = time.time()
+        self.finished_at: float | None = None
+        self.stdin = process.stdin
+        self._listeners: list[Output] = []
+        self._pumps = [asyncio.create_task(self._pump(name, stream), name=f"output-{self.pid}-{name}")
+                       for name, stream in (("stdout", process.stdout), ("stderr", process.stderr)) if stream]
+        self._exit: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._waiter = asyncio.create_task(self._wait(), name=f"wait-{self.pid}")
+
+    # output -------------------------------------------------------------------------------------------------
+    def listen(self, listener: Output) -> Callable[[], None]:
+        """Send every chunk of output from now on to `listener`; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    async def _pump(self, name: str, stream: asyncio.StreamReader) -> None:
+        while True:
+            try:
+                data = await stream.read(READ_SIZE)
+            except (ConnectionError, OSError):
+                return
+            if not data:
+                return
+            for listener in list(self._listeners):
+                try:
+                    listener(name, data)
+                except Exception:  # a broken listener (a client gone) must not stop the container's log
+                    log.exception("output listener of process %s failed", self.pid)
+
+    # exit ---------------------------------------------------------------------------------------------------
+    async def _wait(self) -> None:
+        code = exit_code(await self._process.wait())
+        await asyncio.gather(*self._pumps, return_exceptions=True)  # the last lines reach the log first
+        self.finished_at = time.time()
+        self._processes.forget(self)
+        if not self._exit.done():
+            self._exit.set_result(code)
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exit)
+
+    @property
+    def returncode(self) -> int | None:
+        return self._exit.result() if self._exit.done() else None
+
+    def signal(self, signum: int) -> None:
+        """Signal the whole process group (a shell's children too), as a runtime signals a container's init."""
+        if self._exit.done():
+            return
+        try:
+            os.killpg(self.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    async def stop(self, grace_seconds: float) -> int:
+        """SIGTERM, then SIGKILL after `grace_seconds` (real seconds); the exit code."""
+        self.signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.wait(), timeout=max(0.0, grace_seconds))
+        except asyncio.TimeoutError:
+            self.signal(signal.SIGKILL)
+            return await self.wait()
+
+
+class Processes:
+    """Every process the runtime started, and the reaper that outlives a dead sandbox to kill them."""
+
+    def __init__(self):
+        self._running: dict[int, ContainerProcess] = {}
+        self._reaper: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        if self._reaper is None:
+            self._reaper = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "sandbox.runtime.reaper", stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
+                env=_reaper_environment())
+
+    def _tell_reaper(self, line: str) -> None:
+        if self._reaper is not None and self._reaper.stdin is not None and not self._reaper.stdin.is_closing():
+            self._reaper.stdin.write(f"{line}\n".encode())
+
+    async def spawn(self, argv: list[str], env: dict[str, str], cwd: str, *, stdin: bool = False,
+                    output: Output | None = None, merge_output: bool = False) -> ContainerProcess:
+        """Start `argv` (argv[0] a path) in a new session; raises StartFailure when it cannot start."""
+        if not os.path.isdir(cwd):
+            raise StartFailure(argv[0], f'chdir to cwd ("{cwd}") set in config.json failed: no such file or directory')
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv, env=env, cwd=cwd, start_new_session=True,
+                stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT if merge_output else asyncio.subprocess.PIPE)
+        except FileNotFoundError:
+            raise StartFailure(argv[0], "no such file or directory") from None
+        except PermissionError:
+            raise StartFailure(argv[0], "permission denied") from None
+        except OSError as e:
+            raise StartFailure(argv[0], (e.strerror or str(e)).lower()) from None
+        handle = ContainerProcess(process, self)
+        if output is not None:
+            handle.listen(output)
+        self._running[handle.pid] = handle
+        self._tell_reaper(f"+{handle.pid}")
+        return handle
+
+    def forget(self, handle: ContainerProcess) -> None:
+        if self._running.pop(handle.pid, None) is not None:
+            self._tell_reaper(f"-{handle.pid}")
+
+    @property
+    def running(self) -> list[ContainerProcess]:
+        return list(self._running.values())
+
+    async def stop(self, grace_seconds: float = 2.0) -> None:
+        """Stop every process still running (SIGTERM, then SIGKILL), then let the reaper go."""
+        handles = self.running
+        if handles:
+            await asyncio.gather(*(h.stop(grace_seconds) for h in handles), return_exceptions=True)
+        if self._reaper is not None:
+            if self._reaper.stdin is not None:
+                self._reaper.stdin.close()
+            try:
+                await asyncio.wait_for(self._reaper.wait(), timeout=5)
+            except asyncio.TimeoutError:
+                self._reaper.kill()
+            self._reaper = None
+
+
+def _reaper_environment() -> dict[str, str]:
+    """The reaper imports sandbox.runtime.reaper: it needs the directory holding the sandbox package on its path."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
