@@ -104,6 +104,11 @@ class ContainerLog:
             if not waiter.done():
                 waiter.set_result(None)
 
+    @property
+    def followers(self) -> int:
+        """How many readers wait for this log to change right now."""
+        return len(self._waiters)
+
     async def changed(self, timeout: float) -> None:
         """Returns when something is written or the log closes, or after `timeout` seconds."""
         if self.closed:

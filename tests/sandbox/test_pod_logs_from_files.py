@@ -117,6 +117,17 @@ def test_follow_streams_until_the_process_exits(server, node):
         follower.kill()
 
 
+def test_a_follower_that_leaves_lets_go_of_the_log(server, node):
+    pod = make_pod(server, "quiet", running("api", "containerd://quiet-0"))
+    log = open_log(server, node, pod, "api", 0, "containerd://quiet-0")
+    follower = subprocess.Popen(["kubectl", "--kubeconfig", str(server.kubeconfig), "logs", "-f", "quiet"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: server.on_loop(lambda: log.followers) == 1, what="kubectl following the quiet log")
+    follower.kill()  # the client goes away while nothing is written
+    follower.wait(30)
+    wait_until(lambda: server.on_loop(lambda: log.followers) == 0, timeout=30, what="the server to stop reading")
+
+
 def test_all_containers_with_their_prefix(server, node):
     pod = make_pod(server, "duo", running("api", "containerd://duo-api"), running("validator", "containerd://duo-v"))
     for container, cid in (("api", "containerd://duo-api"), ("validator", "containerd://duo-v")):
