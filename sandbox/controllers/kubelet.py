@@ -66,7 +66,7 @@ class Kubelet(Controller):
                 worker = self.runtime.workers.get(meta["uid"])
                 if worker is not None:
                     worker.terminate()
-                self.runtime.forget(meta["uid"], meta["namespace"], meta["name"])
+                self.runtime.forget(pod)
             return
         if (pod.get("spec") or {}).get("nodeName") in self.node_specs:
             if old is None or not (old.get("spec") or {}).get("nodeName") or podutil.is_terminating(pod) != \

@@ -31,13 +31,16 @@ from sandbox.controllers.scaled_object import ScaledObjectController
 from sandbox.controllers.scheduler import Scheduler
 from sandbox.controllers.service import ServiceController
 from sandbox.controllers.serviceaccount import ServiceAccountController
+from sandbox.controllers.simulated_node import SimulatedNode
 from sandbox.kubelet.node import ProcessRuntime
 from sandbox.kubelet.node_server import ProcessNodeConnection
-from sandbox.simulation.node_connection import SimulatedNode
+from sandbox.machinery import resources
+from sandbox.machinery.errors import StatusError
 from sandbox.registry.trusted import TrustedWrites
 from sandbox.simulation import nodes as simulated_nodes
 
 log = logging.getLogger(__name__)
+_PODS = resources.lookup("", "v1", "pods")
 
 CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, ReplicaSetController, Scheduler,
                Kubelet, ServiceController, EndpointSliceController, EndpointsController, ServiceAccountController,
@@ -57,7 +60,7 @@ class ControllerManager:
         if isinstance(root_ca, bytes):
             root_ca = root_ca.decode()
         ctx = Context(writer, clock, self.informers, self.recorder, self.nodes, root_ca)
-        simulated = SimulatedNode()
+        simulated = SimulatedNode(self._current_pod)
         if run_directory is not None:
             ctx.runtime = ProcessRuntime(ctx, run_directory, network)
             registry.kubelet = ProcessNodeConnection(ctx.runtime, simulated)
@@ -68,6 +71,12 @@ class ControllerManager:
         self.controllers = [self.node_controller] + [cls(ctx) for cls in CONTROLLERS]
         self._events: asyncio.Task | None = None
         self.running = False
+
+    def _current_pod(self, namespace: str, name: str) -> dict | None:
+        try:
+            return self.registry.get(_PODS, namespace, name)
+        except StatusError:
+            return None
 
     def controller(self, name: str):
         return next(c for c in self.controllers if c.name == name)

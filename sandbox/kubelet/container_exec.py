@@ -4,24 +4,21 @@ network, and is found on the image's PATH; it is killed when its timeout passes.
 from __future__ import annotations
 
 import asyncio
+import signal
 
-from sandbox.kubelet.launch import LaunchError, exec_launch
-from sandbox.runtime.processes import StartFailure
+from sandbox.kubelet.launch import exec_argv
 
-MAX_OUTPUT = 10 * 1024  # the kubelet keeps this much of a probe's output
-
-
-class ExecTimeout(Exception):
-    pass
+MAX_OUTPUT = 10 * 1024  # the kubelet keeps this much of a probe's or hook's output
 
 
 async def run_in_container(runner, command: list[str], timeout: float) -> tuple[int, str]:
     """(exit code, combined output) of `command` in the runner's running container; `timeout` in real seconds.
-    Raises ExecTimeout, or LaunchError/StartFailure when the command cannot start."""
+    Raises TimeoutError when it outlives the timeout, ProgramNotFound / StartFailure when it cannot start,
+    RuntimeError when the container is not running."""
     launch = runner.launch
     if launch is None or not runner.record.running:
-        raise LaunchError("ContainerNotRunning", f'container not found ("{runner.record.name}")')
-    argv = exec_launch(runner.image, launch, command, runner.worker.node.runtime.bin_root)
+        raise RuntimeError(f'container not found ("{runner.record.name}")')
+    argv = exec_argv(runner.image, command, runner.worker.node.runtime.bin_root)
     chunks: list[bytes] = []
     size = [0]
 
@@ -34,10 +31,7 @@ async def run_in_container(runner, command: list[str], timeout: float) -> tuple[
     try:
         code = await asyncio.wait_for(process.wait(), timeout=timeout)
     except asyncio.TimeoutError:
-        process.signal(9)
+        process.signal(signal.SIGKILL)
         await process.wait()
-        raise ExecTimeout(" ".join(command)) from None
+        raise TimeoutError(" ".join(command)) from None
     return code, b"".join(chunks).decode(errors="replace")
-
-
-__all__ = ["run_in_container", "ExecTimeout", "LaunchError", "StartFailure"]

@@ -8,7 +8,13 @@ probe it, see it exit, decide whether and when to restart it).
 
 A container whose image the sandbox cannot run still goes through the same steps, but its "process" is
 simulated (sandbox/simulation/stages.py's timings): it starts, passes its probes after their initial delays and
-runs until it is stopped, and an event says so."""
+runs until it is stopped.
+
+The steps after an exit, as the kubelet takes them: the instance is terminated (Completed, Error, or StartError
+with exit code 128 when runc could not start it); if the restart policy says so the kubelet asks its back-off
+(sandbox/runtime/restarts.py): the first restart is at once, later ones wait 10 s, 20 s, 40 s... up to 5 minutes,
+and the container waits in CrashLoopBackOff meanwhile. A container whose config cannot be assembled (a missing
+ConfigMap) waits in CreateContainerConfigError and is tried again every 10 s until it can be."""
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +25,7 @@ import time
 from sandbox.kubelet import probing
 from sandbox.kubelet.container_record import ContainerRecord, Terminated
 from sandbox.kubelet.launch import Launch, LaunchError
-from sandbox.runtime import restarts
+from sandbox.runtime import commands, restarts
 from sandbox.runtime.catalogue import RunnableImage
 from sandbox.runtime.processes import ContainerProcess, StartFailure
 from sandbox.simulation import images as imaging, stages
@@ -27,6 +33,7 @@ from sandbox.simulation import images as imaging, stages
 log = logging.getLogger(__name__)
 
 CONFIG_RETRY_SECONDS = 10.0  # a container waiting for a ConfigMap or Secret is tried again this often
+NOT_STARTED = object()  # _start's answer when the container waits (its config could not be assembled)
 
 
 class ContainerRunner:
@@ -36,45 +43,53 @@ class ContainerRunner:
         self.launch: Launch | None = None
         self.probes: probing.ContainerProbes | None = None
         self._stopping = False
-        self._liveness_kill = asyncio.Event()
+        self._killed_by_probe = False
         self._backoff = restarts.BackOff()
-
-    @property
-    def key(self) -> str:
-        return f"{self.worker.uid}/{self.record.name}"
+        self._pull_backoff = stages.TIMINGS.image_backoff
 
     # the loop ---------------------------------------------------------------------------------------------------
     async def run(self) -> None:
         while not self._stopping:
             if not await self._ensure_image():
                 return
-            exit_code = await (self._run_simulated() if self.image is None else self._run_process())
-            if exit_code is None or self._stopping:
-                return
-            if not restarts.should_restart(self.worker.restart_policy, self.record.role, exit_code,
-                                           self._liveness_kill.is_set()):
+            if self.image is None:
+                exit_code = await self._run_simulated()
+            else:
+                exit_code = await self._run_process()
+                if exit_code is NOT_STARTED:
+                    continue
+            if exit_code is None or self._stopping or not self._restarts(exit_code):
                 return
             if not await self._back_off():
                 return
 
-    async def _run_process(self) -> int | None:
-        """Start the process, probe it, wait for it to exit; its exit code (None: it never started)."""
+    def _restarts(self, exit_code: int) -> bool:
+        if self._killed_by_probe:  # a liveness or startup failure restarts unless the policy is Never
+            return self.worker.restart_policy != "Never" or self.record.role == "sidecar"
+        return restarts.should_restart(self.record.spec, self.worker.pod, init=self.record.role != "app",
+                                       exit_code=exit_code)
+
+    async def _run_process(self):
+        """Start the process, probe it, wait for it to exit: its exit code, or NOT_STARTED."""
         record, worker = self.record, self.worker
         try:
             self.launch = worker.launch_container(self.image, record)
         except LaunchError as e:
             if e.reason == "CreateContainerConfigError":
-                return await self._config_error(e)
+                await self._config_error(e)
+                return NOT_STARTED
             return self._start_error(e.message)
+        instance = record.instance + 1
+        log_writer = worker.open_log(record, instance, record.container_id(worker.uid, instance))
         worker.event("Normal", "Created", f"Created container: {record.name}", record)
-        log_writer = worker.open_log(record, record.instance + 1)
         try:
             self.process = await worker.processes.spawn(self.launch.argv, self.launch.env, self.launch.cwd,
                                                         stdin=bool(record.spec.get("stdin")), output=log_writer.write)
         except StartFailure as e:
             log_writer.close()
-            return self._start_error(_start_failure_message(e))
-        self._liveness_kill.clear()
+            problem = {"permission denied": "denied"}.get(e.reason, "missing")
+            return self._start_error(commands.start_error_message(e.program, problem))
+        self._killed_by_probe = False
         record.run(self.process.started_at)
         worker.changed()
         worker.event("Normal", "Started", f"Started container {record.name}", record)
@@ -86,8 +101,7 @@ class ContainerRunner:
             self.probes.stop()
             log_writer.close()
         finished = self.process.finished_at or time.time()
-        reason = "Completed" if code == 0 else "Error"
-        record.stop(Terminated(code, reason, self.process.started_at, finished,
+        record.stop(Terminated(code, "Completed" if code == 0 else "Error", self.process.started_at, finished,
                                record.container_id(worker.uid)))
         worker.forget_usage(record)
         worker.changed()
@@ -105,35 +119,35 @@ class ContainerRunner:
             await worker.sleep(_probe_delay(startup))
         record.started = True
         worker.changed()
-        if readiness:
-            await worker.sleep(_probe_delay(readiness))
-        record.ready = record.role != "init"
-        worker.changed()
         if record.role == "init":  # an init container's work takes a moment, then it exits 0
             await worker.sleep(stages.TIMINGS.init_run)
             record.stop(Terminated(0, "Completed", record.running_since, time.time(), record.container_id(worker.uid)))
             worker.changed()
             return 0
+        if readiness:
+            await worker.sleep(_probe_delay(readiness))
+        record.ready = record.running
+        worker.changed()
         await worker.stopped.wait()
         return None
 
     # failures before a process runs ----------------------------------------------------------------------------
-    async def _config_error(self, error: LaunchError) -> int | None:
+    async def _config_error(self, error: LaunchError) -> None:
         self.record.wait(error.reason, error.message)
         self.worker.changed()
         self.worker.event("Warning", "Failed", f"Error: {error.message}", self.record)
         await self.worker.sleep(CONFIG_RETRY_SECONDS)
-        return None if self._stopping else await self._run_process()
 
     def _start_error(self, message: str) -> int:
-        """runc could not exec the process: the container stopped at once with StartError and exit code 128."""
+        """runc could not exec the process: the instance stopped at once with StartError and exit code 128."""
         record, worker = self.record, self.worker
         now = time.time()
         worker.event("Warning", "Failed", f"Error: {message}", record)
         record.run(now)
-        record.stop(Terminated(128, "StartError", now, now, record.container_id(worker.uid), message))
+        record.stop(Terminated(restarts.START_ERROR_EXIT_CODE, restarts.START_ERROR, 0.0, now,
+                               record.container_id(worker.uid), message))
         worker.changed()
-        return 128
+        return restarts.START_ERROR_EXIT_CODE
 
     async def _ensure_image(self) -> bool:
         """Pull as the node would (simulated timings and events); False when the pod stops meanwhile."""
@@ -149,52 +163,55 @@ class ContainerRunner:
                     worker.image_pulled(record.image, pull.ready_at)
                 if pull.ready_at > now:
                     await worker.sleep(pull.ready_at - now)
+                self._pull_backoff = stages.TIMINGS.image_backoff
                 return not self._stopping
-            if not await self._pull_back_off():
-                return False
+            await self._pull_failed()
         return False
 
-    async def _pull_back_off(self) -> bool:
+    async def _pull_failed(self) -> None:
         """ErrImagePull, then ImagePullBackOff until the next attempt (10 s doubling to 300 s)."""
-        record, worker = self.record, self.worker
-        timings, image = stages.TIMINGS, record.image
+        record, worker, timings, image = self.record, self.worker, stages.TIMINGS, self.record.image
         await worker.sleep(timings.pull_failure)
         worker.event("Warning", "Failed", f'Failed to pull image "{image.spec}": {image.pull_error()}', record)
         worker.event("Warning", "Failed", "Error: ErrImagePull", record)
         record.wait("ErrImagePull", image.pull_error())
         worker.changed()
-        delay = self._backoff.image_pull_delay()
         await worker.sleep(timings.backoff_shown_after)
         worker.event("Normal", "BackOff", f'Back-off pulling image "{image.spec}"', record)
         worker.event("Warning", "Failed", "Error: ImagePullBackOff", record)
         record.wait("ImagePullBackOff", f'Back-off pulling image "{image.spec}": ErrImagePull: {image.pull_error()}')
         worker.changed()
-        await worker.sleep(max(0.0, delay - timings.backoff_shown_after))
-        return not self._stopping
+        await worker.sleep(max(0.0, self._pull_backoff - timings.backoff_shown_after))
+        self._pull_backoff = min(self._pull_backoff * 2, timings.image_backoff_max)
 
     async def _back_off(self) -> bool:
         """CrashLoopBackOff: wait as the kubelet's back-off says before the next start."""
         record, worker = self.record, self.worker
         last = record.terminated or record.last_terminated
-        delay = self._backoff.restart_delay(last.finished_at if last else time.time(), worker.clock.time_scale)
+        finished = worker.clock.now() - worker.clock.time_scale * max(0.0, time.time() - last.finished_at) \
+            if last else worker.clock.now()
+        delay = self._backoff.restart_delay(finished, worker.clock.now())
+        if last is not None and last.reason == restarts.START_ERROR:
+            record.wait(restarts.RUN_CONTAINER_ERROR, last.message)
+            worker.changed()
         if delay <= 0:
             return not self._stopping
-        record.wait("CrashLoopBackOff", restarts.back_off_message(delay, record.name, worker.pod_name_for_messages))
+        record.wait(restarts.CRASH_LOOP_BACK_OFF, restarts.crash_loop_message(self._backoff.current, record.name,
+                                                                             worker.pod))
         worker.changed()
-        worker.event("Warning", "BackOff", f"Back-off restarting failed container {record.name} in pod "
-                                           f"{worker.pod_name_for_messages}", record)
+        worker.event("Warning", "BackOff", restarts.back_off_event_message(record.name, worker.pod), record)
         await worker.sleep(delay)
         return not self._stopping
 
     # probes and stopping ---------------------------------------------------------------------------------------
-    async def kill_for_probe(self, which: str) -> None:
-        """A liveness (or startup) probe failed its threshold: the kubelet kills the container to restart it."""
-        if self.process is None or self.process.returncode is not None:
+    async def kill_for_probe(self, message: str) -> None:
+        """A liveness (or startup) probe gave up on the container: the kubelet kills it, to restart it."""
+        process = self.process
+        if process is None or process.returncode is not None:
             return
-        self._liveness_kill.set()
-        self.worker.event("Normal", "Killing", f"Container {self.record.name} failed {which} probe, will be "
-                                               "restarted", self.record)
-        await self.process.stop(self.worker.real(self.worker.grace_seconds()))
+        self._killed_by_probe = True
+        self.worker.event("Normal", "Killing", message, self.record)
+        await process.stop(self.worker.real(self.worker.grace_seconds()))
 
     async def stop(self, grace_seconds: float) -> None:
         """The pod is going away: no more restarts; preStop, SIGTERM, SIGKILL after the grace period."""
@@ -216,9 +233,3 @@ class ContainerRunner:
 
 def _probe_delay(probe: dict) -> float:
     return float(probe.get("initialDelaySeconds") or 0) + stages.TIMINGS.probe
-
-
-def _start_failure_message(failure: StartFailure) -> str:
-    return ("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
-            f"failed: unable to start container process: error during container init: exec: \"{failure.program}\": "
-            f"{failure.reason}: unknown")

@@ -70,23 +70,21 @@ def _check_user(pod: dict, container: dict, image: RunnableImage) -> None:
         raise LaunchError("CreateContainerConfigError", f"container has runAsNonRoot and image will run as root {where}")
 
 
+class ProgramNotFound(Exception):
+    """argv[0] is not in the image: `problem` is "not found" (a bare name not on PATH) or "missing" (a path)."""
+
+    def __init__(self, program: str, problem: str):
+        super().__init__(program)
+        self.program, self.problem = program, problem
+
+
 def resolve_program(image: RunnableImage, program: str, bin_directory: Path) -> str:
     """argv[0] as runc finds it in the image: a bare name on PATH, a path by its file name when the image has
     that program (`/bin/sh`, `/usr/local/bin/python`)."""
     name = os.path.basename(program)
-    if "/" in program:
-        if image.has_program(name) and (bin_directory / name).exists():
-            return str(bin_directory / name)
-        raise LaunchError("StartError", _runc(f"exec: \"{program}\": stat {program}: no such file or directory"))
     if image.has_program(name) and (bin_directory / name).exists():
         return str(bin_directory / name)
-    raise LaunchError("StartError", _runc(f'exec: "{program}": executable file not found in $PATH'))
-
-
-def _runc(detail: str) -> str:
-    """containerd's wording for a container process that cannot be started."""
-    return ("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
-            f"failed: unable to start container process: error during container init: {detail}: unknown")
+    raise ProgramNotFound(program, "missing" if "/" in program else "not found")
 
 
 def working_directory(image: RunnableImage, container: dict, scratch: Path) -> Path:
@@ -110,7 +108,7 @@ def launch(image: RunnableImage, container: dict, ctx: PodContext) -> Launch:
             pod, container, pod_ip=ctx.pod_ip, host_ip=ctx.host_ip, services=ctx.services,
             config_maps=ctx.config_map, secrets=ctx.secret, node_allocatable=ctx.node_allocatable)
     except environment.ContainerConfigError as e:
-        raise LaunchError("CreateContainerConfigError", str(e)) from None
+        raise LaunchError(e.reason, e.message) from None
     bin_directory = catalogue.write_bin_directory(image, ctx.bin_root)
     container_env = dict(image.env)
     container_env.update(pairs)
@@ -118,10 +116,16 @@ def launch(image: RunnableImage, container: dict, ctx: PodContext) -> Launch:
     container_env.setdefault("HOSTNAME", hostname)
     root = ctx.scratch / container.get("name", "container")
     container_env.setdefault("HOME", "/root" if image.runs_as_root else "/")
-    command = commands.command_line(container, list(image.entrypoint), list(image.cmd), container_env)
-    if not command:
-        raise LaunchError("StartError", _runc("no command specified"))
-    program = resolve_program(image, command[0], bin_directory)
+    expanded_command, expanded_args = commands.expand_command(container, pairs)
+    try:
+        command = commands.command_line(entrypoint=list(image.entrypoint), cmd=list(image.cmd),
+                                        command=expanded_command, args=expanded_args)
+    except commands.NoCommandError as e:
+        raise LaunchError("StartError", e.message) from None
+    try:
+        program = resolve_program(image, command[0], bin_directory)
+    except ProgramNotFound as e:
+        raise LaunchError("StartError", commands.start_error_message(e.program, e.problem)) from None
     cwd = working_directory(image, container, ctx.scratch)
     env = dict(container_env)
     env["PATH"] = str(bin_directory)  # the image's programs, and only them
@@ -135,7 +139,8 @@ def launch(image: RunnableImage, container: dict, ctx: PodContext) -> Launch:
     return Launch([program, *command[1:]], command, env, str(cwd), container_env)
 
 
-def exec_launch(image: RunnableImage, running: Launch, command: list[str], bin_root: Path) -> list[str]:
-    """argv for a command run inside a running container (exec, exec probes): found on the image's PATH."""
+def exec_argv(image: RunnableImage, command: list[str], bin_root: Path) -> list[str]:
+    """argv for a command run inside a running container (exec, exec probes, hooks), found on the image's PATH;
+    raises ProgramNotFound."""
     bin_directory = catalogue.write_bin_directory(image, bin_root)
     return [resolve_program(image, command[0], bin_directory), *command[1:]]

@@ -35,7 +35,7 @@ class ProcessRuntime:
         self.ctx, self.registry, self.clock, self.recorder = ctx, ctx.registry, ctx.clock, ctx.recorder
         self.network = network
         self.run_directory = Path(run_directory)
-        self.logs = container_logs.LogStore(self.run_directory / "logs")
+        self.logs = container_logs.ContainerLogs(self.run_directory / "logs")
         self.scratch_root = self.run_directory / "pods"
         self.bin_root = self.run_directory / "images"
         self.processes = Processes()
@@ -66,10 +66,11 @@ class ProcessRuntime:
     def node(self, spec, images: dict) -> "NodeServices":
         return NodeServices(self, spec, images)
 
-    def forget(self, uid: str, namespace: str, name: str) -> None:
+    def forget(self, pod: dict) -> None:
         """The pod object is gone: its worker, logs and working directories go too."""
+        uid = pod["metadata"]["uid"]
         self.workers.pop(uid, None)
-        self.logs.remove_pod(namespace, name, uid)
+        self.logs.remove_pod(pod)
         shutil.rmtree(self.scratch_root / uid, ignore_errors=True)
 
     def runs_processes(self, pod: dict) -> bool:
@@ -127,8 +128,11 @@ class NodeServices:
                           lambda ns, name: runtime.secrets.get(ns, name),
                           dict(self.spec.capacity), network_env, runtime.scratch_root / worker.uid, runtime.bin_root)
 
-    def open_log(self, worker, record, instance: int):
-        return self.runtime.logs.open(worker.namespace, worker.name, worker.uid, record.name, instance)
+    async def open_connection(self, host: str, port: int, timeout: float):
+        """A TCP connection to a pod's or a Service's address, as a process on this node would open it."""
+        if self.runtime.network is None:
+            raise ConnectionRefusedError(111, "Connection refused: no pod network")
+        return await self.runtime.network.open_connection(host, port, timeout)
 
     def release_network(self, worker) -> None:
         if self.runtime.network is not None:

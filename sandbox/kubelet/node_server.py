@@ -11,8 +11,9 @@ import asyncio
 from typing import AsyncIterator
 
 from sandbox.kubelet.attach import attach_to
+from sandbox.kubelet.launch import ProgramNotFound
 from sandbox.registry.kubelet_connection import ContainerProcess, LogOptions, NodeError
-from sandbox.runtime import exec_process
+from sandbox.runtime import exec_process, log_status
 
 
 class ProcessNodeConnection:
@@ -33,11 +34,8 @@ class ProcessNodeConnection:
         runner = self._runner(pod, container)
         if runner is None:
             return self.simulated.logs(pod, container, options)
-        record, meta = runner.record, pod["metadata"]
-        instance = log_instance(record, container, meta["name"], options.previous)
-        following = options.follow and not options.previous and record.running
-        return self.runtime.logs.read(meta["namespace"], meta["name"], meta["uid"], container, instance,
-                                      options, follow=following)
+        target = log_status.log_target(pod, container, previous=options.previous)  # the kubelet's refusals
+        return self.runtime.logs.read(target.container_id, options)
 
     # exec and attach --------------------------------------------------------------------------------------------
     async def exec(self, pod: dict, container: str, command: list[str], *, stdin: bool,
@@ -47,7 +45,10 @@ class ProcessNodeConnection:
             return await self.simulated.exec(pod, container, command, stdin=stdin, tty=tty)
         if not runner.record.running or runner.launch is None:
             raise NodeError(f'container not found ("{container}")', 500)
-        argv = runner.worker.exec_argv(runner, command)
+        try:
+            argv = runner.worker.exec_argv(runner, command)
+        except ProgramNotFound as e:
+            raise NodeError(exec_failure(e.program, e.problem), 500) from None
         launch = runner.launch
         return await exec_process.start(argv, launch.env, launch.cwd, stdin=stdin, tty=tty,
                                         processes=self.runtime.processes)
@@ -75,18 +76,10 @@ class ProcessNodeConnection:
                             f"inside namespace: {e.strerror or e}", 500) from None
 
 
-def log_instance(record, container: str, pod_name: str, previous: bool) -> int:
-    """Which instance of a container `kubectl logs` reads, as the kubelet picks it from the container's status
-    (validateContainerLogStatus): --previous is the last terminated one; otherwise the running one, the one that
-    stopped, or, while it waits to restart, the one that stopped last. A container that never ran has no log."""
-    waiting = not record.running and record.terminated is None
-    if previous:
-        if record.last_terminated is None:
-            raise NodeError(f'previous terminated container "{container}" in pod "{pod_name}" not found')
-        return record.instance if waiting else record.instance - 1
-    if record.running or record.terminated is not None or record.last_terminated is not None:
-        return record.instance
-    reason = {"ErrImagePull": "image can't be pulled",
-              "ImagePullBackOff": "trying and failing to pull image"}.get(record.waiting_reason,
-                                                                          record.waiting_reason or "ContainerCreating")
-    raise NodeError(f'container "{container}" in pod "{pod_name}" is waiting to start: {reason}')
+
+def exec_failure(program: str, problem: str) -> str:
+    """containerd's words when an exec's process cannot start (the exec flavour of runc's message)."""
+    detail = (f'exec: "{program}": executable file not found in $PATH' if problem == "not found"
+              else f'exec: "{program}": stat {program}: no such file or directory')
+    return ("error executing command in container: failed to exec in container: failed to start exec: OCI runtime "
+            f"exec failed: exec failed: unable to start container process: {detail}: unknown")

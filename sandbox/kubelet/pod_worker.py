@@ -200,8 +200,11 @@ class PodWorker:
     def launch_container(self, image: catalogue.RunnableImage, record: ContainerRecord) -> launching.Launch:
         return launching.launch(image, record.spec, self.node.pod_context(self))
 
-    def open_log(self, record: ContainerRecord, instance: int):
-        return self.node.open_log(self, record, instance)
+    def open_log(self, record: ContainerRecord, instance: int, container_id: str):
+        return self.node.runtime.logs.open(self.pod, record.name, instance, container_id)
+
+    def exec_argv(self, runner: ContainerRunner, command: list[str]) -> list[str]:
+        return launching.exec_argv(runner.image, command, self.node.runtime.bin_root)
 
     def forget_usage(self, record: ContainerRecord) -> None:
         self.node.usage.forget((self.uid, record.name))

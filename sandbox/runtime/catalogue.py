@@ -160,6 +160,9 @@ def write_bin_directory(entry: RunnableImage, root: Path) -> Path:
     """Create <root>/<image>/bin with one launcher per program of the image (a shell script, so that it works
     from PATH, from a shell and as an exec probe alike) and return it."""
     directory = root / entry.name / "bin"
+    complete = directory / ".complete"
+    if complete.exists():
+        return directory
     directory.mkdir(parents=True, exist_ok=True)
     for program in entry.programs:
         command = host_program(program)
@@ -169,6 +172,7 @@ def write_bin_directory(entry: RunnableImage, root: Path) -> Path:
         quoted = " ".join(_shell_quote(part) for part in command)
         path.write_text(f'#!/bin/sh\nexec {quoted} "$@"\n')
         path.chmod(0o755)
+    complete.touch()
     return directory
 
 
