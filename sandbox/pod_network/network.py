@@ -54,6 +54,7 @@ class PodNetwork:
         self.state = ClusterState(registry, self._cluster_changed)
         self.bindings = Bindings(lambda b: ports.in_use(b.real_family, b.real_port))
         self.owners: dict[str, tuple[str, str]] = {}  # pod IP -> (uid, "namespace/name")
+        self._attached: dict[str, str] = {}  # pod IP -> uid the kubelet gave it to (outranks older pod statuses)
         self.proxies: dict[tuple[str, str, str], ServiceProxy] = {}
         self._frontends: dict[tuple[str, int], ServiceProxy] = {}
         self._routes: list[list] = []
@@ -121,6 +122,7 @@ class PodNetwork:
         """The kubelet gave `pod_ip` to `pod`: from now on its bindings on that IP count, nobody else's."""
         meta = pod["metadata"]
         owner = (meta["uid"], f"{meta['namespace']}/{meta['name']}")
+        self._attached[pod_ip] = meta["uid"]
         if self.owners.get(pod_ip) != owner:
             self.owners[pod_ip] = owner
             self._write_table()
@@ -208,17 +210,22 @@ class PodNetwork:
     def _pod_changed(self, old: dict | None, new: dict | None) -> None:
         if new is None:  # deleted: its processes are the kubelet's to stop; its ports and IP are free now
             self.bindings.forget_pod(old["uid"])
-            if old["ip"] and self.owners.get(old["ip"], ("",))[0] == old["uid"]:
-                del self.owners[old["ip"]]
+            for ip in [ip for ip, owner in self.owners.items() if owner[0] == old["uid"]]:
+                del self.owners[ip]
+            for ip in [ip for ip, uid in self._attached.items() if uid == old["uid"]]:
+                del self._attached[ip]
             return
         if old is not None and old["ip"] and old["ip"] != new["ip"] and \
                 self.owners.get(old["ip"], ("",))[0] == new["uid"]:
             del self.owners[old["ip"]]
-        if new["ip"] and new["running"]:
+        # A status still showing an IP the kubelet has since given to another pod must not take it back.
+        if new["ip"] and new["running"] and self._attached.get(new["ip"], new["uid"]) == new["uid"]:
             self.owners[new["ip"]] = (new["uid"], f"{new['namespace']}/{new['name']}")
 
     def _flush(self) -> None:
-        self._flush_handle = None
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
         node_ips = self.state.node_ips()
         wanted: dict[tuple, services.ServicePort] = {}
         self._dns = {}
