@@ -161,6 +161,26 @@ class Lab:
                 pass
 
 
+FETCH = """
+import json, socket, urllib.request
+def fetch(url):
+    try:
+        return urllib.request.urlopen(url, timeout=30).read().decode()
+    except OSError as e:
+        return f"{type(getattr(e, 'reason', e)).__name__}: {getattr(e, 'reason', e)}"
+"""
+
+
+async def two_web_pods(lab: Lab):
+    """Pods web-0 and web-1 serving HTTP on port 80 behind Service web (port http); returns them and its IP."""
+    web0 = lab.pod("web-0", "10.244.1.10", {"app": "web"})
+    web1 = lab.pod("web-1", "10.244.2.10", {"app": "web"})
+    service = lab.service("web", {"app": "web"}, [{"name": "http", "port": 80, "targetPort": "http"}])
+    await asyncio.gather(lab.serve_http(web0), lab.serve_http(web1))
+    await lab.wait_rotation("default", "web", "http", 2)
+    return web0, web1, service["spec"]["clusterIP"]
+
+
 def run(scenario):
     async def main():
         async with Lab() as lab:

@@ -3,23 +3,19 @@ both IPv4 and IPv6, aiohttp), the notebook kernel's host mode, deleted pods whos
 kubelet reserves for programs the layer does not enter."""
 from __future__ import annotations
 
-import asyncio
 import errno
 import json
 import os
 import sys
-import time
 
 from aiohttp import web
 
 from sandbox import tls
 from sandbox.api.server import make_app
-from tests.pod_network.harness import Lab, run
-from tests.pod_network.test_pod_processes import FETCH, two_web_pods
+from tests.pod_network.harness import FETCH, run, two_web_pods
 from tests.unit.controllers.harness import rt
 
 RESP_SERVER = """
-import asyncio
 async def handle(reader, writer):  # just enough RESP for redis-py: HELLO, PING, ECHO
     while line := await reader.readline():
         args = []

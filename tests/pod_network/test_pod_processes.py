@@ -8,26 +8,7 @@ import signal
 import socket
 import sys
 
-from tests.pod_network.harness import run
-
-FETCH = """
-import json, socket, urllib.request
-def fetch(url):
-    try:
-        return urllib.request.urlopen(url, timeout=30).read().decode()
-    except OSError as e:
-        return f"{type(getattr(e, 'reason', e)).__name__}: {getattr(e, 'reason', e)}"
-"""
-
-
-async def two_web_pods(lab):
-    web0 = lab.pod("web-0", "10.244.1.10", {"app": "web"})
-    web1 = lab.pod("web-1", "10.244.2.10", {"app": "web"})
-    service = lab.service("web", {"app": "web"}, [{"name": "http", "port": 80, "targetPort": "http"}])
-    await asyncio.gather(lab.serve_http(web0), lab.serve_http(web1))
-    await lab.wait_rotation("default", "web", "http", 2)
-    return web0, web1, service["spec"]["clusterIP"]
-
+from tests.pod_network.harness import FETCH, run, two_web_pods
 
 def test_two_pods_on_port_80_reached_by_pod_ip_every_service_name_and_the_cluster_ip_in_round_robin():
     async def scenario(lab):
