@@ -16,6 +16,7 @@ from tests.pod_network.harness import FETCH, run, two_web_pods
 from tests.unit.controllers.harness import rt
 
 RESP_SERVER = """
+import asyncio
 async def handle(reader, writer):  # just enough RESP for redis-py: HELLO, PING, ECHO
     while line := await reader.readline():
         args = []
@@ -74,8 +75,8 @@ def test_redis_py_and_aiohttp_reach_services_by_name():
         await two_web_pods(lab)
         cache = lab.pod("cache", "10.244.2.30", {"app": "cache"})
         lab.service("cache", {"app": "cache"}, [{"port": 6666, "targetPort": 6379}])
-        await lab.start(cache, sys.executable, "-c", RESP_SERVER, log=os.devnull)
-        await lab.wait_listening("10.244.2.30", 6379)
+        server = await lab.start(cache, sys.executable, "-c", RESP_SERVER, log=os.devnull)
+        await lab.wait_listening("10.244.2.30", 6379, server)
         await lab.wait_rotation("default", "cache", "", 1)
         out = await lab.python(lab.pod("client", "10.244.1.20"), """
         import asyncio, json, aiohttp, redis, redis.asyncio
