@@ -17,6 +17,7 @@ from sandbox.registry.bootstrap import bootstrap
 from sandbox.registry.rest import Registry
 from sandbox.storage.store import Store
 from tests.unit.controllers.harness import rt
+from tests.waiting import wait_until_async
 
 
 def pod(name: str) -> dict:
@@ -119,8 +120,9 @@ def test_services_get_a_listener_and_the_api_server_its_addresses():
     async def scenario(registry, network):
         network.set_api_server(6443)
         assert network.real_address("172.18.0.2", 6443) == ("127.0.0.1", 6443)
-        await asyncio.sleep(0.1)  # past the debounce: the `kubernetes` Service's slice is written by nobody here
-        assert network.real_address("10.96.0.1", 443) is None  # no endpoint: nothing answers
+        await wait_until_async(lambda: ("default", "kubernetes", "https") in network.proxies, timeout=30,
+                               what="the kubernetes Service's proxy listener")
+        assert network.real_address("10.96.0.1", 443) is None  # no slice (no controller here): nothing answers
         routes = json.loads(Path(network.table_path).read_text())["routes"]
         assert ["10.96.0.1", 443, network.proxies[("default", "kubernetes", "https")].port, False,
                 "default/kubernetes", "cluster"] in routes
