@@ -1,6 +1,6 @@
 """Real clients through the layer (the kubernetes client in-cluster, redis-py against an asyncio server that binds
-both IPv4 and IPv6, aiohttp), the notebook kernel's host mode, deleted pods whose IP is reused, and the ports the
-kubelet reserves for programs the layer does not enter."""
+both IPv4 and IPv6 and against a real Redis server, aiohttp), the notebook kernel's host mode, deleted pods whose IP
+is reused, and the ports the kubelet reserves for programs the layer does not enter."""
 from __future__ import annotations
 
 import errno
@@ -8,10 +8,12 @@ import json
 import os
 import sys
 
+import pytest
 from aiohttp import web
 
 from sandbox import tls
 from sandbox.api.server import make_app
+from sandbox.runtime import redis_binaries
 from tests.pod_network.harness import FETCH, run, two_web_pods
 from tests.unit.controllers.harness import rt
 
@@ -200,4 +202,27 @@ def test_a_reserved_port_serves_a_program_the_layer_does_not_enter():
         assert (await lab.python(client, *code)).startswith('"""Pods whose containers')
         lab.network.release("10.244.2.40", "redis")
         assert (await lab.python(client, *code)).startswith("ConnectionRefusedError")
+    run(scenario)
+
+
+@pytest.mark.skipif(redis_binaries.missing_reason() is not None, reason=str(redis_binaries.missing_reason()))
+def test_a_real_redis_server_on_a_reserved_port_serves_redis_py_through_its_service():
+    """The way the kubelet runs a Redis image: the server is not Python, so it gets the real port reserved for
+    (pod IP, 6379) on its command line; pods reach it as <pod IP>:6379 and through the Service."""
+    async def scenario(lab):
+        cache = lab.pod("cache", "10.244.2.30", {"app": "cache"})
+        lab.service("cache", {"app": "cache"}, [{"port": 6666, "targetPort": 6379}])
+        real = lab.network.reserve_port("10.244.2.30", 6379, "redis")
+        server = await lab.start(cache, redis_binaries.server_path(), "--port", str(real), "--bind", "127.0.0.1",
+                                 "--save", "", "--appendonly", "no", env={"PATH": os.environ["PATH"]},
+                                 log=os.devnull)
+        await lab.wait_listening("10.244.2.30", 6379, server)
+        await lab.wait_rotation("default", "cache", "", 1)
+        out = await lab.python(lab.pod("client", "10.244.1.20"), """
+        import json, redis
+        service = redis.Redis(host="cache", port=6666, socket_timeout=30)
+        service.rpush("orders", "o-1", "o-2")
+        pod = redis.Redis(host="10.244.2.30", port=6379, socket_timeout=30)
+        print(json.dumps([service.ping(), pod.llen("orders"), pod.lpop("orders").decode()]))""")
+        assert out == [True, 2, "o-1"]
     run(scenario)
