@@ -21,6 +21,7 @@ from sandbox import kubeconfig, tls
 from sandbox.api.server import make_app
 from sandbox.clock import Clock
 from sandbox.controllers.manager import ControllerManager
+from sandbox.pod_network import PodNetwork
 from sandbox.registry.bootstrap import bootstrap
 from sandbox.registry.rest import Registry
 from sandbox.storage.journal import Journal
@@ -87,11 +88,14 @@ async def serve(args: argparse.Namespace) -> None:
     store = Store(Journal(args.state) if args.state else None, history_size=args.watch_history)
     registry = Registry(store, clock, bookmark_interval=args.bookmark_interval)
     bootstrap(registry)
-    controllers = None
+    controllers, network = None, None
     run_directory = _run_directory(args)
+    if run_directory is not None:  # processes run: they reach each other through the pod network
+        network = PodNetwork(registry, clock, run_directory / "network")
+        await network.start()
     if not args.no_controllers:
         controllers = ControllerManager(registry, clock, nodes=args.nodes, root_ca=files.ca_pem,
-                                        run_directory=run_directory)
+                                        run_directory=run_directory, network=network)
         await controllers.start()
     tune_gc()
     app = make_app(registry, token, bookmark_interval=args.bookmark_interval)
@@ -102,13 +106,18 @@ async def serve(args: argparse.Namespace) -> None:
     await site.start()
     port = runner.addresses[0][1]
     url = f"https://127.0.0.1:{port}"
-    kubeconfig.write(args.kubeconfig, url, files.ca_pem, token)
+    if network is not None:
+        network.set_api_server(port)
+    kubeconfig.write(args.kubeconfig, url, files.ca_pem, token,
+                     pod_network=network.kubeconfig_extension() if network is not None else None)
     print(f"sandbox listening on {url}; kubeconfig {Path(args.kubeconfig).resolve()}", flush=True)
     await stop.wait()
     log.info("stopping")
     store.close_watchers()
     if controllers is not None:
         await controllers.stop()
+    if network is not None:
+        await network.stop()
     await runner.cleanup()
     store.close()
     if run_directory is not None and args.run_directory is None:
