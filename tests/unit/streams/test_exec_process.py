@@ -114,7 +114,9 @@ def test_a_tty_is_the_commands_terminal_and_resizes(tmp_path):
 def test_ctrl_c_on_the_terminal_interrupts_the_command(tmp_path):
     async def main():
         process = await exec_process.start(
-            [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"], ENV, str(tmp_path),
+            # short sleeps: a SIGINT landing just before one long sleep's system call would wait for its end
+            [sys.executable, "-c", "import time\nprint('ready', flush=True)\nwhile True: time.sleep(0.05)"], ENV,
+            str(tmp_path),
             stdin=True, tty=True)
         await read_until(process.stdout, b"ready")
         process.stdin.write(b"\x03")
