@@ -104,6 +104,7 @@ class ContainerRunner:
         record.stop(Terminated(code, "Completed" if code == 0 else "Error", self.process.started_at, finished,
                                record.container_id(worker.uid)))
         worker.forget_usage(record)
+        worker.node.release_network(worker, record.name)
         worker.changed()
         return code
 
@@ -185,22 +186,22 @@ class ContainerRunner:
         self._pull_backoff = min(self._pull_backoff * 2, timings.image_backoff_max)
 
     async def _back_off(self) -> bool:
-        """CrashLoopBackOff: wait as the kubelet's back-off says before the next start."""
-        record, worker = self.record, self.worker
+        """CrashLoopBackOff: ask the kubelet's back-off until it lets the container start (doBackOff)."""
+        record, worker, clock = self.record, self.worker, self.worker.clock
         last = record.terminated or record.last_terminated
-        finished = worker.clock.now() - worker.clock.time_scale * max(0.0, time.time() - last.finished_at) \
-            if last else worker.clock.now()
-        delay = self._backoff.restart_delay(finished, worker.clock.now())
+        # the back-off counts in simulated seconds: when, on the clock, did the last instance finish?
+        finished = clock.now() - clock.time_scale * max(0.0, time.time() - last.finished_at) if last else clock.now()
         if last is not None and last.reason == restarts.START_ERROR:
             record.wait(restarts.RUN_CONTAINER_ERROR, last.message)
             worker.changed()
-        if delay <= 0:
-            return not self._stopping
-        record.wait(restarts.CRASH_LOOP_BACK_OFF, restarts.crash_loop_message(self._backoff.current, record.name,
-                                                                             worker.pod))
-        worker.changed()
-        worker.event("Warning", "BackOff", restarts.back_off_event_message(record.name, worker.pod), record)
-        await worker.sleep(delay)
+        while (delay := self._backoff.restart_delay(finished, clock.now())) > 0:
+            record.wait(restarts.CRASH_LOOP_BACK_OFF, restarts.crash_loop_message(self._backoff.current, record.name,
+                                                                                 worker.pod))
+            worker.changed()
+            worker.event("Warning", "BackOff", restarts.back_off_event_message(record.name, worker.pod), record)
+            await worker.sleep(delay)
+            if self._stopping:
+                return False
         return not self._stopping
 
     # probes and stopping ---------------------------------------------------------------------------------------

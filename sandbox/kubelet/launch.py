@@ -49,7 +49,7 @@ class PodContext:
     config_map: object  # (namespace, name) -> ConfigMap dict | None
     secret: object  # (namespace, name) -> Secret dict | None
     node_allocatable: dict
-    network_env: dict[str, str]  # from the pod network: what puts its layer into a Python process
+    network_env: object  # container name -> the variables that put the pod network's layer into its processes
     scratch: Path  # this pod's directory for the containers' working directories
     bin_root: Path  # where the images' bin directories are
 
@@ -132,15 +132,22 @@ def launch(image: RunnableImage, container: dict, ctx: PodContext) -> Launch:
     env["HOME"] = str(root)
     python_path = [str(root / p.lstrip("/")) for p in image.python_path]
     python_path.append(SANDBOX_ROOT)  # the launchers and the network layer are sandbox modules
-    env.update(ctx.network_env)
-    layer_path = ctx.network_env.get("PYTHONPATH")
+    network_env = ctx.network_env(container.get("name", ""))
+    env.update(network_env)
+    layer_path = network_env.get("PYTHONPATH")
     own = container_env.get("PYTHONPATH")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (layer_path, *python_path, own) if p)
     return Launch([program, *command[1:]], command, env, str(cwd), container_env)
 
 
-def exec_argv(image: RunnableImage, command: list[str], bin_root: Path) -> list[str]:
-    """argv for a command run inside a running container (exec, exec probes, hooks), found on the image's PATH;
-    raises ProgramNotFound."""
+def exec_argv(image: RunnableImage, command: list[str], bin_root: Path, *, strict: bool = True) -> list[str]:
+    """argv for a command run inside a running container (exec probes, hooks, `kubectl exec`), found on the
+    image's PATH. A program the image does not have raises ProgramNotFound, or with strict=False is left as it is
+    for the caller's own lookup to refuse in its words."""
     bin_directory = catalogue.write_bin_directory(image, bin_root)
-    return [resolve_program(image, command[0], bin_directory), *command[1:]]
+    try:
+        return [resolve_program(image, command[0], bin_directory), *command[1:]]
+    except ProgramNotFound:
+        if strict:
+            raise
+        return list(command)

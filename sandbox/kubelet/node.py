@@ -122,7 +122,10 @@ class NodeServices:
         runtime, namespace = self.runtime, worker.namespace
         services = runtime.services.list(namespace) + [s for s in runtime.services.list("default")
                                                        if s["metadata"]["name"] == "kubernetes"]
-        network_env = runtime.network.pod_environment(worker.pod, worker.pod_ip) if runtime.network else {}
+        network = runtime.network
+
+        def network_env(container: str) -> dict[str, str]:
+            return network.pod_environment(worker.pod, worker.pod_ip, container) if network is not None else {}
         return PodContext(worker.pod, worker.pod_ip, self.host_ip, services,
                           lambda ns, name: runtime.config_maps.get(ns, name),
                           lambda ns, name: runtime.secrets.get(ns, name),
@@ -134,9 +137,10 @@ class NodeServices:
             raise ConnectionRefusedError(111, "Connection refused: no pod network")
         return await self.runtime.network.open_connection(host, port, timeout)
 
-    def release_network(self, worker) -> None:
+    def release_network(self, worker, container: str | None = None) -> None:
+        """The pod's (or one container's) processes are gone: their ports are free again."""
         if self.runtime.network is not None:
-            self.runtime.network.release(worker.pod_ip)
+            self.runtime.network.release(worker.pod_ip, container)
 
     async def run_pre_stop(self, worker, runner, grace_seconds: float) -> None:
         try:

@@ -11,7 +11,6 @@ import asyncio
 from typing import AsyncIterator
 
 from sandbox.kubelet.attach import attach_to
-from sandbox.kubelet.launch import ProgramNotFound
 from sandbox.registry.kubelet_connection import ContainerProcess, LogOptions, NodeError
 from sandbox.runtime import exec_process, log_status
 
@@ -45,13 +44,11 @@ class ProcessNodeConnection:
             return await self.simulated.exec(pod, container, command, stdin=stdin, tty=tty)
         if not runner.record.running or runner.launch is None:
             raise NodeError(f'container not found ("{container}")', 500)
-        try:
-            argv = runner.worker.exec_argv(runner, command)
-        except ProgramNotFound as e:
-            raise NodeError(exec_failure(e.program, e.problem), 500) from None
+        argv = runner.worker.exec_argv(runner, command)
         launch = runner.launch
-        return await exec_process.start(argv, launch.env, launch.cwd, stdin=stdin, tty=tty,
-                                        processes=self.runtime.processes)
+        process = await exec_process.start(argv, launch.env, launch.cwd, stdin=stdin, tty=tty)
+        self.runtime.processes.track(process.pid, process.wait())  # the reaper knows it too
+        return process
 
     async def attach(self, pod: dict, container: str, *, stdin: bool, tty: bool) -> ContainerProcess:
         runner = self._runner(pod, container)
@@ -76,10 +73,3 @@ class ProcessNodeConnection:
                             f"inside namespace: {e.strerror or e}", 500) from None
 
 
-
-def exec_failure(program: str, problem: str) -> str:
-    """containerd's words when an exec's process cannot start (the exec flavour of runc's message)."""
-    detail = (f'exec: "{program}": executable file not found in $PATH' if problem == "not found"
-              else f'exec: "{program}": stat {program}: no such file or directory')
-    return ("error executing command in container: failed to exec in container: failed to start exec: OCI runtime "
-            f"exec failed: exec failed: unable to start container process: {detail}: unknown")

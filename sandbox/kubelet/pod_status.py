@@ -119,6 +119,6 @@ def pod_status(records: list[ContainerRecord], view: PodView, old_status: dict, 
         status["initContainerStatuses"] = [r.status(view.uid) for r in inits]
     if generation is not None:
         status["observedGeneration"] = generation
-    if view.sandbox_ready_at is not None:
-        status.update(podIP=view.pod_ip, podIPs=[{"ip": view.pod_ip}])
+    if view.sandbox_ready_at is not None or finished or old_status.get("podIP"):
+        status.update(podIP=view.pod_ip, podIPs=[{"ip": view.pod_ip}])  # a finished pod keeps its IP in status
     return status

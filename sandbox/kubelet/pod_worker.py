@@ -204,7 +204,8 @@ class PodWorker:
         return self.node.runtime.logs.open(self.pod, record.name, instance, container_id)
 
     def exec_argv(self, runner: ContainerRunner, command: list[str]) -> list[str]:
-        return launching.exec_argv(runner.image, command, self.node.runtime.bin_root)
+        """`kubectl exec`'s command line: the image's programs mapped, anything else left to exec's own lookup."""
+        return launching.exec_argv(runner.image, command, self.node.runtime.bin_root, strict=False)
 
     def forget_usage(self, record: ContainerRecord) -> None:
         self.node.usage.forget((self.uid, record.name))

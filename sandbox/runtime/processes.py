@@ -110,6 +110,7 @@ class Processes:
 
     def __init__(self):
         self._running: dict[int, ContainerProcess] = {}
+        self._trackers: set[asyncio.Future] = set()
         self._reaper: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -146,6 +147,19 @@ class Processes:
         self._running[handle.pid] = handle
         self._tell_reaper(f"+{handle.pid}")
         return handle
+
+    def track(self, pid: int, exited) -> None:
+        """A process started elsewhere (an exec session) in its own group: the reaper kills it if the sandbox
+        dies first; `exited` is an awaitable that completes when it has exited."""
+        self._tell_reaper(f"+{pid}")
+
+        async def untrack() -> None:
+            try:
+                await exited
+            finally:
+                self._tell_reaper(f"-{pid}")
+        self._trackers.add(task := asyncio.ensure_future(untrack()))
+        task.add_done_callback(self._trackers.discard)
 
     def forget(self, handle: ContainerProcess) -> None:
         if self._running.pop(handle.pid, None) is not None:

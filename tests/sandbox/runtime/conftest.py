@@ -43,7 +43,7 @@ def container_status(sandbox, namespace: str, name: str, container: str) -> dict
 
 
 def wait_for_pod(sandbox, namespace: str, name: str, condition, what: str, timeout: float = 90) -> dict:
-    return wait_until(lambda: (p := pod(sandbox, namespace, name)) if condition(p) else None, timeout=timeout,
+    return wait_until(lambda: p if condition(p := pod(sandbox, namespace, name)) else None, timeout=timeout,
                       interval=0.2, what=what, debug=lambda: json.dumps(pod(sandbox, namespace, name).get("status"),
                                                                         indent=1))
 

@@ -38,7 +38,7 @@ def test_a_running_container_prints_its_log_and_knows_its_pod(runtime_sandbox, n
 
 def wait_for_log(sandbox, namespace, name, text, *args):
     from tests.waiting import wait_until
-    return wait_until(lambda: (out := sandbox.kubectl("-n", namespace, "logs", name, *args).stdout) if text in out
+    return wait_until(lambda: out if text in (out := sandbox.kubectl("-n", namespace, "logs", name, *args).stdout)
                       else None, timeout=60, interval=0.2, what=f"{text!r} in the log of {name}")
 
 
