@@ -1,0 +1,1 @@
+"""The container runtime half of the kubelet: containers (and commands run in them) as local processes."""
