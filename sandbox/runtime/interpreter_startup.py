@@ -4,8 +4,8 @@ directory, redone in a process the zygote forked (sandbox/runtime/zygote_child.p
 the modules the zygote preloaded) is inherited from the zygote.
 
     locale             LC_CTYPE from LC_ALL/LC_CTYPE/LANG; the C locale coerced to C.UTF-8 (PEP 538) and UTF-8
-                       mode (PEP 540) as the interpreter decides them; a child whose encodings would differ from
-                       the zygote's cannot be forked (`encoding_problem`)
+                       mode (PEP 540) as the interpreter decides them; a child whose UTF-8 mode or file system
+                       encoding would differ from the zygote's cannot be forked (`encoding_problem`)
     sys.path           PYTHONPATH's entries made absolute, the interpreter's own entries, the user site (unless
                        -s, PYTHONNOUSERSITE, or a virtual environment), and path0 last: the working directory for
                        -m, '' for -c, the script's real directory, nothing with -P/PYTHONSAFEPATH
@@ -95,16 +95,15 @@ def _codec(name: str) -> str:
 
 
 def encoding_problem(utf8_mode: bool) -> str | None:
-    """Why this child's encodings would differ from what it inherited (None: they are the same). The zygote's
-    file system encoding and sys.flags.utf8_mode are fixed at its start; a child needs the same file system
-    encoding and the same default for open()."""
+    """Why this child's encodings would differ from what it inherited (None: they are the same). UTF-8 mode
+    (sys.flags.utf8_mode, what locale.getpreferredencoding() and open() answer) and the file system encoding
+    are fixed when the zygote starts; a child needs the same ones."""
+    if utf8_mode != bool(sys.flags.utf8_mode):
+        return f"UTF-8 mode would be {'on' if utf8_mode else 'off'}"
     codeset = locale.nl_langinfo(locale.CODESET) or "utf-8"
     fresh_fs = "utf-8" if utf8_mode else _codec(codeset)
     if fresh_fs != _codec(sys.getfilesystemencoding()):
         return f"the file system encoding would be {fresh_fs}"
-    inherited_default = "utf-8" if sys.flags.utf8_mode else _codec(codeset)
-    if fresh_fs != inherited_default:
-        return f"open() would default to {fresh_fs}"
     return None
 
 
@@ -112,6 +111,8 @@ def stream_encoding(env: dict[str, str], utf8_mode: bool) -> StreamEncoding:
     """sys.stdin/stdout's encoding and errors (stderr always uses backslashreplace), as config_init_stdio_encoding
     and config_get_stdio_errors decide them."""
     encoding, _, errors = (env.get("PYTHONIOENCODING") or "").partition(":")
+    if encoding and not errors:
+        errors = "strict"  # PYTHONIOENCODING=latin1 means latin1:strict
     if not encoding:
         encoding = "utf-8" if utf8_mode else (locale.nl_langinfo(locale.CODESET) or "utf-8")
     if not errors:

@@ -5,6 +5,10 @@ interpreter would import with the child's sys.path, from the same file, unchange
               with its own aiohttp): the child cannot keep the preloaded one, so it execs the real interpreter
     changed   a preloaded file edited or reinstalled since (app/orders.py changed during the workshop): the
               same (a fresh interpreter would run the new code)
+    read      an environment variable a preloaded module read while importing (aiohttp's AIOHTTP_NO_EXTENSIONS
+              and PYTHONASYNCIODEBUG, yarl's and multidict's *_NO_EXTENSIONS, ssl's SSLKEYLOGFILE, OpenSSL's
+              SSL_CERT_FILE/SSL_CERT_DIR for the contexts aiohttp makes at import) set otherwise in the child's
+              environment than in the zygote's: the same, since the module decided with the zygote's value
     missing   a module a fresh interpreter would not find at all (the sandbox package, for a `python:*` image
               without it on its path): forgotten from sys.modules, so that importing it fails as it would
 
@@ -15,9 +19,38 @@ by a stat (modification time and size).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+# Read with getenv() by C code that a preloaded module runs at import (OpenSSL loading the default CA store
+# for aiohttp's SSL contexts), where os.environ cannot see them.
+C_LIBRARY_READS = ("SSL_CERT_FILE", "SSL_CERT_DIR")
+WHOLE_ENVIRONMENT = "*"
+
+
+@contextlib.contextmanager
+def recording_environment_reads():
+    """The names of the environment variables read through os.environ (os.getenv included) inside the block;
+    WHOLE_ENVIRONMENT if something went through all of it."""
+    names: set[str] = set()
+    environ_type = type(os.environ)
+
+    class Recording(environ_type):
+        def __getitem__(self, key):
+            names.add(key)
+            return super().__getitem__(key)
+
+        def __iter__(self):
+            names.add(WHOLE_ENVIRONMENT)
+            return super().__iter__()
+
+    os.environ.__class__ = Recording
+    try:
+        yield names
+    finally:
+        os.environ.__class__ = environ_type
 
 
 def find_top_level(name: str):
@@ -58,9 +91,10 @@ class PreloadedModules:
     top_level: tuple[str, ...]            # top-level modules loaded from files (built-in and frozen ones cannot move)
     outside_base: frozenset[str]          # those the zygote found outside the interpreter's own path
     files: tuple[tuple[str, int, int], ...]  # (file, st_mtime_ns, st_size) of every module loaded from a file
+    environment: tuple[tuple[str, str | None], ...] = field(default=())  # variables read while preloading
 
     @classmethod
-    def of_this_process(cls, base_path: tuple[str, ...]) -> "PreloadedModules":
+    def of_this_process(cls, base_path: tuple[str, ...], environment_reads=()) -> "PreloadedModules":
         top_level, outside, files = [], set(), []
         for name, module in list(sys.modules.items()):
             spec = getattr(module, "__spec__", None)
@@ -76,7 +110,19 @@ class PreloadedModules:
             top_level.append(name)
             if not _inside(spec.origin, base_path):
                 outside.add(name)
-        return cls(tuple(sorted(top_level)), frozenset(outside), tuple(files))
+        read = sorted(set(environment_reads) | set(C_LIBRARY_READS))
+        return cls(tuple(sorted(top_level)), frozenset(outside), tuple(files),
+                   tuple((name, os.environ.get(name)) for name in read if name != WHOLE_ENVIRONMENT)
+                   + (((WHOLE_ENVIRONMENT, None),) if WHOLE_ENVIRONMENT in environment_reads else ()))
+
+    def environment_difference(self, env: dict[str, str]) -> str | None:
+        """The first variable the preloaded modules read that `env` sets otherwise (None: none)."""
+        for name, value in self.environment:
+            if name == WHOLE_ENVIRONMENT:
+                return "a preloaded module read the whole environment"
+            if env.get(name) != value:
+                return f"{name} differs from what the preloaded modules read"
+        return None
 
     def changed_file(self) -> str | None:
         """The first preloaded file that is no longer what the zygote read (None: none changed)."""

@@ -31,7 +31,7 @@ import signal
 import socket
 import sys
 
-from sandbox.runtime.python_command import INTERPRETER_VARIABLES, runnable
+from sandbox.runtime.python_command import runnable
 from sandbox.runtime.zygote_protocol import FrameReader, ProtocolError, encode
 
 __all__ = ["Zygote", "ZygoteProcess", "ZygoteUnavailable"]
@@ -199,9 +199,11 @@ class Zygote:
         return runnable(python_args, env) is not None
 
     async def spawn(self, python_args, *, env: dict[str, str], cwd: str, stdin: bool = False,
-                    merge_stderr: bool = False) -> ZygoteProcess:
+                    merge_stderr: bool = False, terminal: int | None = None) -> ZygoteProcess:
         """Start `python <python_args>` with exactly `env` in `cwd`; stdout and stderr are pipes (stderr into
-        stdout's with `merge_stderr`), stdin a pipe with `stdin` else /dev/null."""
+        stdout's with `merge_stderr`), stdin a pipe with `stdin` else /dev/null. With `terminal` (a pseudo-
+        terminal's slave descriptor, which the caller keeps and closes) the process has it as stdin, stdout,
+        stderr and controlling terminal, and the process's stdin/stdout/stderr attributes are None."""
         if not self._connected:
             raise ZygoteUnavailable("the zygote is not running")
         loop = asyncio.get_running_loop()
@@ -210,19 +212,22 @@ class Zygote:
         stdio: list[int] = []
         request_id = next(self._ids)
         try:
-            if stdin:
+            if terminal is not None:
+                give.append(os.dup(terminal))
+                stdio = [0, 0, 0]
+            elif stdin:
                 child_end, our_end = os.pipe()
                 keep.append(our_end)
                 give.append(child_end)
                 stdio.append(0)
             else:
                 stdio.append(-1)
-            for _ in range(1 if merge_stderr else 2):
+            for _ in range(0 if terminal is not None else 1 if merge_stderr else 2):
                 our_end, child_end = os.pipe()
                 keep.append(our_end)
                 give.append(child_end)
                 stdio.append(len(give) - 1)
-            if merge_stderr:
+            if merge_stderr and terminal is None:
                 stdio.append(stdio[1])
             reply = self._pending[request_id] = loop.create_future()
             await self._send({"spawn": request_id, "args": [str(a) for a in python_args], "env": dict(env),
@@ -237,6 +242,8 @@ class Zygote:
         finally:
             for fd in give:
                 os.close(fd)
+        if terminal is not None:
+            return process
         ends = iter(keep)
         if stdin:
             process.stdin = await _pipe_writer(loop, next(ends))
@@ -327,10 +334,14 @@ class Zygote:
 
 
 def _zygote_environment() -> dict[str, str]:
-    """The sandbox's environment without the interpreter's variables (the zygote starts as a default
-    interpreter; each child gets its own environment), with the sandbox package importable."""
-    env = {k: v for k, v in os.environ.items() if k not in INTERPRETER_VARIABLES}
-    env["PYTHONPATH"] = ROOT
+    """The zygote's environment is a container's, not the sandbox's: what its preloaded modules read while
+    importing (SSL_CERT_FILE, AIOHTTP_NO_EXTENSIONS...: preloaded_modules.py) is then what a container that
+    does not set them would read, and only a child that sets one of them differently has to exec. No PYTHON*
+    variable (the zygote starts as a default interpreter) but the path to the sandbox package, and the locale
+    the catalogue's Python images declare (LANG=C.UTF-8): a child inherits the zygote's UTF-8 mode, so children
+    in that locale fork and the few in another (no LANG: the C locale, in UTF-8 mode) exec."""
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "LD_LIBRARY_PATH") if name in os.environ}
+    env.update(PYTHONPATH=ROOT, LANG="C.UTF-8")
     return env
 
 

@@ -136,7 +136,7 @@ class Child:
         command = parse(self.request.args)
         if command is None:
             return None, "its command line needs the real interpreter"
-        problem = environment_problem(env)
+        problem = environment_problem(env) or self.preloaded.environment_difference(env)
         if problem:
             return None, problem
         utf8_mode = startup.set_locale(env)
@@ -247,8 +247,9 @@ def _forget_preloaded_main(name: str) -> None:
 
 
 def _run_script(path: str, main: types.ModuleType) -> None:
-    """`python path`: the file compiled under its absolute name (Python 3.9+), __file__ set, no __cached__."""
-    filename = os.path.abspath(path)
+    """`python path`: the file compiled under its absolute name (Python 3.9+; the working directory joined to
+    it, not normalized: "/srv/../x.py" stays so), __file__ set, no __cached__."""
+    filename = path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
     main.__file__, main.__cached__ = filename, None
     main.__loader__ = importlib.machinery.SourceFileLoader("__main__", filename)
     with open(filename, "rb") as source_file:

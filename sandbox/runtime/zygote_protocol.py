@@ -5,7 +5,7 @@ the child's stdin/stdout/stderr passed alongside a spawn request as SCM_RIGHTS a
     sandbox -> zygote   {"spawn": 7, "args": ["-m", "app.api"], "env": {...}, "cwd": "/srv", "stdio": [0, 1, 1],
                          "fds": 2}                         + 2 descriptors (stdio: an index into them, -1: /dev/null)
                         {"stop": true}                     kill every child, report them, exit
-    zygote -> sandbox   {"ready": pid, "preloaded": 312, "seconds": 0.41, "errors": []}
+    zygote -> sandbox   {"ready": pid, "preloaded": 420, "seconds": 0.41, "errors": [], "environment": [...]}
                         {"refused": "why"}                 the zygote cannot serve (it has threads)
                         {"spawned": 7, "pid": 4242, "exec": null}     (or why the real interpreter runs it)
                         {"failed": 7, "errno": 2, "filename": "/srv", "stage": "chdir"}

@@ -2,18 +2,24 @@
 it imports once what the sandbox's Python containers import, then forks a child for each container or exec that
 runs Python, so those pages are shared instead of loaded again by every process.
 
-Why it saves memory, and what keeps it saving (measured with benchmarks/zygote_benchmark.py; see
-benchmarks/README.md). A fresh `python -m app.api` is about 35 MiB of PSS, 30 MiB of it private: the
-interpreter's heap after importing aiohttp, redis, yarl, multidict and the app. A forked child shares every page
-of the zygote until it writes to one (copy-on-write). Two things write to pages a child never meant to touch:
-  - the garbage collector: a collection walks every tracked object and writes its gc_refs field, so the first
-    full collection in a child would copy nearly the whole preloaded heap. gc.freeze() moves everything the
-    zygote holds into a permanent generation that collections skip (CPython's documented recipe: gc.disable()
-    early in the parent, gc.freeze() before fork, gc.enable() in the child). The zygote keeps collection off
-    for its whole life: it makes little garbage, and a collection would leave holes that later objects fill.
-  - reference counts: touching an object (calling a function, reading a module global) writes its refcount,
-    so the pages holding the objects a child uses are copied; Python 3.11 has no immortal objects. This is the
-    part that stays private, and why a child is not free.
+Why it saves memory, and what keeps it saving (benchmarks/zygote_benchmark.py, 2 shared cores; the figures
+in benchmarks/README.md). A fresh `python -m app.api` holds about 30 MiB of private memory: the interpreter's
+heap after importing aiohttp, redis, yarl, multidict and the app. A forked child shares every page of the
+zygote until it writes to one (copy-on-write): 16 app.api processes take 183 MiB of PSS with the zygote
+(9.2 MiB private each) instead of 484 MiB. Two things write to pages a child never meant to change:
+  - the garbage collector: a collection walks every tracked object and writes its gc_refs field, so a
+    child's first full collection would copy nearly the whole preloaded heap (measured: +13.0 MiB private for
+    one gc.collect() in a child of a zygote without gc.freeze(), +0.3 MiB with it). gc.freeze() moves
+    everything the zygote holds into a permanent generation that collections skip (CPython's documented
+    recipe: gc.disable() early in the parent, gc.freeze() before fork, gc.enable() in the child). The zygote
+    keeps collection off for its whole life: it makes little garbage, and a collection would leave holes that
+    later objects fill.
+  - reference counts: using an object (calling a function, reading a module global) writes its refcount, so
+    the pages holding what a child uses are copied; Python 3.11 has no immortal objects. A child that only
+    imported app.api already holds 4.5 MiB private; a running app.api adds its own loop, server and requests.
+CPU: `python -c "import redis"` (an exec probe's shape) costs about 185 ms of CPU fresh and 28 ms forked; most
+of what is left is the interpreter's own shutdown (clearing 420 modules), kept because a program's finalizers
+and atexit handlers must run as they would.
 It must stay single-threaded (a fork copies only the calling thread; a lock another thread held stays locked in
 the child forever), so it checks it has one thread after preloading, and never starts an event loop: asyncio's
 loop, selectors and thread pools are made by each child for itself.
@@ -39,7 +45,7 @@ import time
 
 from sandbox.runtime import zygote_child
 from sandbox.runtime.interpreter_startup import InterpreterLayout
-from sandbox.runtime.preloaded_modules import PreloadedModules
+from sandbox.runtime.preloaded_modules import PreloadedModules, recording_environment_reads
 from sandbox.runtime.zygote_child import Child, SpawnRequest
 from sandbox.runtime.zygote_protocol import MAX_FDS_PER_READ, FrameReader, ProtocolError, encode
 
@@ -284,10 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     control = socket.socket(fileno=options["control_fd"])
     control.setblocking(True)
-    errors = preload() if options["preload"] else []
+    with recording_environment_reads() as environment_reads:
+        errors = preload() if options["preload"] else []
     layout = InterpreterLayout.of_this_process(os.environ.get("PYTHONPATH", ""))
     zygote_child.load_prctl()
-    checked = PreloadedModules.of_this_process(layout.base_path)
+    checked = PreloadedModules.of_this_process(layout.base_path, environment_reads)
     server = ZygoteServer(control, layout=layout, checked=checked, freeze=options["freeze"])
     threads = thread_count()
     if threads > 1:
@@ -298,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         gc.enable()  # the naive fork server, for measurements only (benchmarks/zygote_benchmark.py)
     server.send({"ready": os.getpid(), "preloaded": len(sys.modules),
-                 "seconds": round(time.monotonic() - started, 3), "errors": errors})
+                 "seconds": round(time.monotonic() - started, 3), "errors": errors,
+                 "environment": [name for name, _ in checked.environment]})
     child = server.serve()
     if child is None:
         return 0

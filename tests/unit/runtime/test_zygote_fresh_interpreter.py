@@ -107,6 +107,8 @@ def test_sitecustomize_on_pythonpath_runs_before_path0_is_added(zygote, run, tre
     (["-c", "import sys; print(sys.flags.utf8_mode)"], {"PYTHONUTF8": "1"}, b"1\n"),
     (["-c", FACTS], {"LANG": ""}, None),  # the C locale: coerced to C.UTF-8, in UTF-8 mode
     (["-c", FACTS], {"LC_ALL": "POSIX", "PYTHONUTF8": "0"}, None),  # ASCII: another file system encoding
+    (["-c", "import aiohttp.helpers; print(aiohttp.helpers.NO_EXTENSIONS)"], {"AIOHTTP_NO_EXTENSIONS": "1"},
+     b"True\n"),  # read by aiohttp when it is imported: the zygote read it unset
 ])
 def test_what_a_fork_cannot_reproduce_runs_in_the_real_interpreter(zygote, run, tree, args, env_extra, expected):
     env, cwd = base_env(**env_extra), tree / "work"

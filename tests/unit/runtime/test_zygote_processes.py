@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
 import signal
 import socket
 import sys
@@ -143,6 +144,41 @@ def test_two_children_run_at_once(zygote, run, workdir):
         assert running(first.pid) and running(second.pid)  # both alive at the same moment
         return await asyncio.gather(communicate(second, b"2\n"), communicate(first, b"1\n"))
     assert run(scenario()) == [(0, b"22\n", b""), (0, b"11\n", b"")]
+
+
+def test_each_child_draws_its_own_random_numbers(zygote, run, workdir):
+    program = ["-c", "import random, tempfile, uuid; print(random.random(), uuid.uuid4(), tempfile.mktemp())"]
+    outputs = {run(forked(zygote, program, base_env(), workdir))[1] for _ in range(3)}
+    assert len(outputs) == 3
+
+
+def test_a_terminal_becomes_the_controlling_terminal(zygote, run, workdir):
+    master, slave = pty.openpty()
+    program = "import os, sys; print(os.isatty(1), sys.stdout.line_buffering, os.tcgetpgrp(0) == os.getpgid(0))"
+
+    async def scenario():
+        process = await zygote.spawn(["-c", program], env=base_env(), cwd=str(workdir), terminal=slave)
+        os.close(slave)
+        assert (process.stdin, process.stdout, process.stderr) == (None, None, None)
+        code = await process.wait()
+        return code, await asyncio.to_thread(read_terminal, master)
+    try:
+        assert run(scenario()) == (0, b"True True True\r\n")
+    finally:
+        os.close(master)
+
+
+def read_terminal(master: int) -> bytes:
+    """What the process wrote, up to the hang-up that its exit causes (EIO on Linux)."""
+    data = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            return data
+        if not chunk:
+            return data
+        data += chunk
 
 
 def test_a_missing_working_directory_fails_the_spawn(zygote, run, tmp_path):
