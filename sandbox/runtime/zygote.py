@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import itertools
 import logging
 import os
@@ -230,18 +231,22 @@ class Zygote:
             if merge_stderr and terminal is None:
                 stdio.append(stdio[1])
             reply = self._pending[request_id] = loop.create_future()
-            await self._send({"spawn": request_id, "args": [str(a) for a in python_args], "env": dict(env),
-                              "cwd": str(cwd), "stdio": stdio, "fds": len(give)}, give)
+            # A frame is sent whole even if the caller is cancelled meanwhile (half a frame would garble every
+            # later one), and the child's ends stay open until the kernel has taken its copies of them.
+            sending = asyncio.ensure_future(self._send(
+                {"spawn": request_id, "args": [str(a) for a in python_args], "env": dict(env), "cwd": str(cwd),
+                 "stdio": stdio, "fds": len(give)}, give))
+            sending.add_done_callback(functools.partial(_sent, tuple(give)))
+            give = []
+            await asyncio.shield(sending)
             process = await reply
         except BaseException as error:
             if not isinstance(error, asyncio.CancelledError):
                 self._pending.pop(request_id, None)  # cancelled: kept, so that a late child is killed
-            for fd in keep:
-                os.close(fd)
+            _close_all(keep)
             raise
         finally:
-            for fd in give:
-                os.close(fd)
+            _close_all(give)
         if terminal is not None:
             return process
         ends = iter(keep)
@@ -343,6 +348,18 @@ def _zygote_environment() -> dict[str, str]:
     env = {name: os.environ[name] for name in ("PATH", "HOME", "LD_LIBRARY_PATH") if name in os.environ}
     env.update(PYTHONPATH=ROOT, LANG="C.UTF-8")
     return env
+
+
+def _sent(fds, sending: asyncio.Future) -> None:
+    """A spawn request has left (or failed to): close the child's ends; a failure is its caller's to report."""
+    _close_all(fds)
+    if not sending.cancelled():
+        sending.exception()  # retrieved: a caller cancelled meanwhile will not hear of it
+
+
+def _close_all(fds) -> None:
+    for fd in fds:
+        os.close(fd)
 
 
 def _kill_group(pid: int) -> None:

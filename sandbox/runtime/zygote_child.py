@@ -18,11 +18,11 @@ means the child runs, forked or (after a line saying why) as the real interprete
 interpreter's semantics: run() returns 0, or 1 after an uncaught exception's traceback (this module's frames
 cut off, as if the program had been the interpreter's first frame), and lets SystemExit through to the
 interpreter, which prints its message and exits with its code after the usual shutdown (threads joined, atexit
-handlers, streams flushed). An uncaught KeyboardInterrupt ends the process by SIGINT, as Python does.
+handlers, streams flushed). An uncaught KeyboardInterrupt is printed, then let through too: the interpreter
+shuts down and ends the process by SIGINT, as it does for any program.
 """
 from __future__ import annotations
 
-import atexit
 import builtins
 import gc
 import importlib.machinery
@@ -117,9 +117,7 @@ class Child:
                 os.dup2(fd, target)  # inheritable, as a process's standard descriptors are
         except OSError as error:
             raise _Failed("stdio", error) from None
-        maximum = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536
-        os.closerange(3, self.error_fd)
-        os.closerange(self.error_fd + 1, maximum)
+        _close_descriptors_from(3, keep=self.error_fd)
         if os.isatty(0):  # a pseudo-terminal (exec -t): the session's controlling terminal, as runc makes it
             import fcntl
             import termios
@@ -188,7 +186,6 @@ class Child:
         startup.install_std_streams(startup.stream_encoding(env, self.utf8_mode),
                                     command.unbuffered or bool(env.get("PYTHONUNBUFFERED")))
         main = _fresh_main_module()
-        atexit.register(_end_like_an_interrupted_interpreter)  # first registered, so it runs last
         startup.apply_settings(self.layout, command, env)
         startup.run_site_customizations(self.user_site)
         if self.path0 is not None:
@@ -208,7 +205,10 @@ class Child:
         except BaseException as error:  # noqa: B902 (KeyboardInterrupt too: the interpreter reports it the same way)
             self._report_uncaught(error)
             if isinstance(error, KeyboardInterrupt):
-                _interrupted[0] = True
+                # Out to the interpreter, which shuts down, then kills itself with SIGINT (returncode -2,
+                # exit code 130) as it does for an uncaught KeyboardInterrupt; it has been printed already.
+                sys.excepthook = _already_reported
+                raise
             return 1
         return 0
 
@@ -226,6 +226,24 @@ class Child:
             sys.__excepthook__(type(hook_error), hook_error, hook_error.__traceback__)
             print("\nOriginal exception was:", file=sys.stderr)
             sys.__excepthook__(type(error), error, tb)
+
+
+def _close_descriptors_from(lowest: int, keep: int) -> None:
+    """Close every descriptor from `lowest` on but `keep`, as a runtime leaves a container only 0, 1 and 2: the
+    open ones as the kernel lists them (a limit of a million descriptors is common, and closing each number in
+    turn would take a while where close_range(2) is missing)."""
+    try:
+        open_fds = [int(name) for name in os.listdir("/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd")]
+    except OSError:
+        os.closerange(lowest, keep)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+        return
+    for fd in open_fds:
+        if fd >= lowest and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:  # the listing's own descriptor, already closed
+                pass
 
 
 def _fresh_main_module() -> types.ModuleType:
@@ -257,18 +275,5 @@ def _run_script(path: str, main: types.ModuleType) -> None:
     exec(compile(source, filename, "exec", dont_inherit=True), main.__dict__)
 
 
-_interrupted = [False]
-
-
-def _end_like_an_interrupted_interpreter() -> None:
-    """After an uncaught KeyboardInterrupt the interpreter, once shut down, kills itself with SIGINT so that
-    its parent sees it died of the signal (returncode -2, exit code 130)."""
-    if not _interrupted[0]:
-        return
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001 (a closed pipe: nothing more to say)
-            pass
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGINT)
+def _already_reported(exc_type, value, traceback) -> None:
+    """sys.excepthook once an uncaught KeyboardInterrupt has been printed without the zygote's frames."""

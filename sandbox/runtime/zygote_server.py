@@ -157,21 +157,36 @@ class ZygoteServer:
         try:
             request = SpawnRequest(list(message["args"]), dict(message["env"]), str(message["cwd"]),
                                    [fds[i] if i >= 0 else -1 for i in message["stdio"]])
-            if len(request.stdio) != 3 or not all(isinstance(a, str) for a in request.args):
-                raise ValueError("stdio must name 3 descriptors, args must be strings")
+            if len(request.stdio) != 3 or not all(isinstance(a, str) and "\0" not in a for a in request.args):
+                raise ValueError("stdio must name 3 descriptors, args must be strings without NUL")
+            if not all(isinstance(k, str) and isinstance(v, str) and k and "=" not in k and "\0" not in k + v
+                       for k, v in request.env.items()):
+                raise ValueError("environment names and values must be strings (names without '=', no NUL)")
         except (KeyError, TypeError, ValueError, IndexError) as error:
             for fd in fds:
                 os.close(fd)
             self.send({"failed": request_id, "errno": 22, "message": f"bad spawn request: {error}",
                        "filename": None, "stage": "request"})
             return None
-        error_read, error_write = os.pipe()  # close-on-exec: an exec that works closes it
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
                 stream.flush()  # or the child would inherit (and later write) the zygote's buffered text
         if self.freeze:
             gc.freeze()  # what the zygote allocated since the last fork
-        pid = os.fork()
+        try:
+            error_read, error_write = os.pipe()  # close-on-exec: an exec that works closes it
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(error_read)
+                os.close(error_write)
+                raise
+        except OSError as error:  # out of processes or descriptors: this spawn fails, the zygote goes on
+            for fd in fds:
+                os.close(fd)
+            self.send({"failed": request_id, "errno": error.errno or 0, "message": error.strerror or str(error),
+                       "filename": None, "stage": "fork"})
+            return None
         if pid == 0:
             os.close(error_read)
             return Child(request, zygote_pid=self.pid, error_fd=error_write, layout=self.layout,

@@ -128,6 +128,12 @@ def test_environment_and_working_directory_are_exactly_the_given_ones(zygote, ru
     assert (code, out.decode()) == (0, f"{sorted(env.items())}\n{tmp_path}\n")
 
 
+def test_only_the_standard_descriptors_are_open(zygote, run, workdir):
+    args = ["-c", "import os; print(sorted(int(fd) for fd in os.listdir('/proc/self/fd')))"]  # 3: the listing
+    result = run(forked(zygote, args, base_env(), workdir))[:3]
+    assert result == (0, b"[0, 1, 2, 3]\n", b"") == run(fresh(args, base_env(), workdir))
+
+
 def test_pythonpath_is_honoured(zygote, run, workdir, tmp_path):
     (tmp_path / "helper_module.py").write_text("VALUE = 'from PYTHONPATH'\n")
     code, out, _, _ = run(forked(zygote, ["-c", "import helper_module; print(helper_module.VALUE)"],
@@ -187,6 +193,12 @@ def test_a_missing_working_directory_fails_the_spawn(zygote, run, tmp_path):
         run(zygote.spawn(["-c", "pass"], env=base_env(), cwd=str(missing)))
     assert raised.value.filename == str(missing)
     assert run(forked(zygote, ["-c", "print('still serving')"], base_env(), tmp_path))[:2] == (0, b"still serving\n")
+
+
+def test_a_bad_environment_fails_the_spawn(zygote, run, tmp_path):
+    with pytest.raises(OSError) as raised:
+        run(zygote.spawn(["-c", "pass"], env={"A=B": "x"}, cwd=str(tmp_path)))
+    assert "environment" in str(raised.value)
 
 
 def free_port() -> int:
