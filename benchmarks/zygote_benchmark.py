@@ -47,10 +47,17 @@ def progress(message: str) -> None:
     print(f"[zygote-benchmark] {message}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: all held at once while chosen (one at a time, the kernel may hand one out twice, and
+    the second app on it would exit while the first answers its /healthz)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def app_environment(port: int) -> dict[str, str]:
@@ -126,6 +133,9 @@ async def stop_all(processes) -> None:
 
 def report_memory(way: Way, processes, what: str, suffix: str) -> None:
     """Total PSS of the processes and the zygote; private memory per process (the zygote's apart)."""
+    for process in processes:
+        if process.returncode is not None:
+            raise RuntimeError(f"app.api {process.pid} exited with {process.returncode}")
     readings = [memory_kib(p.pid) for p in processes]
     pss, private = sum(r[0] for r in readings), sum(r[1] for r in readings)
     if way.zygote is not None:
@@ -139,15 +149,14 @@ def report_memory(way: Way, processes, what: str, suffix: str) -> None:
 async def app_processes(way: Way, count: int, requests: int) -> None:
     """Benchmarks 1 and 2 for one way."""
     alone = []
-    for _ in range(3):
-        port = free_port()
+    for port in free_ports(3):
         started = time.monotonic()
         process = await way.start(["-m", "app.api"], app_environment(port))
         try:
             alone.append(await time_to_healthy(port, started, process))
         finally:
             await stop_all([process])
-    ports = [free_port() for _ in range(count)]
+    ports = free_ports(count)
     started = time.monotonic()
     processes = [await way.start(["-m", "app.api"], app_environment(port)) for port in ports]
     try:

@@ -5,10 +5,10 @@ runs Python, so those pages are shared instead of loaded again by every process.
 Why it saves memory, and what keeps it saving (benchmarks/zygote_benchmark.py, 2 shared cores; the figures
 in benchmarks/README.md). A fresh `python -m app.api` holds about 30 MiB of private memory: the interpreter's
 heap after importing aiohttp, redis, yarl, multidict and the app. A forked child shares every page of the
-zygote until it writes to one (copy-on-write): 16 app.api processes take 183 MiB of PSS with the zygote
-(9.2 MiB private each) instead of 484 MiB. Two things write to pages a child never meant to change:
+zygote until it writes to one (copy-on-write): 16 app.api processes take 184 MiB of PSS with the zygote
+(9.3 MiB private each) instead of 486 MiB. Two things write to pages a child never meant to change:
   - the garbage collector: a collection walks every tracked object and writes its gc_refs field, so a
-    child's first full collection would copy nearly the whole preloaded heap (measured: +13.0 MiB private for
+    child's first full collection would copy nearly the whole preloaded heap (measured: +13.1 MiB private for
     one gc.collect() in a child of a zygote without gc.freeze(), +0.3 MiB with it). gc.freeze() moves
     everything the zygote holds into a permanent generation that collections skip (CPython's documented
     recipe: gc.disable() early in the parent, gc.freeze() before fork, gc.enable() in the child). The zygote
@@ -17,7 +17,7 @@ zygote until it writes to one (copy-on-write): 16 app.api processes take 183 MiB
   - reference counts: using an object (calling a function, reading a module global) writes its refcount, so
     the pages holding what a child uses are copied; Python 3.11 has no immortal objects. A child that only
     imported app.api already holds 4.5 MiB private; a running app.api adds its own loop, server and requests.
-CPU: `python -c "import redis"` (an exec probe's shape) costs about 185 ms of CPU fresh and 28 ms forked; most
+CPU: `python -c "import redis"` (an exec probe's shape) costs 150 to 185 ms of CPU fresh and about 30 ms forked; most
 of what is left is the interpreter's own shutdown (clearing 420 modules), kept because a program's finalizers
 and atexit handlers must run as they would.
 It must stay single-threaded (a fork copies only the calling thread; a lock another thread held stays locked in
