@@ -52,10 +52,11 @@ class InterpreterLayout:
         path = list(sys.path)
         if not sys.flags.safe_path and path:
             path = path[1:]  # the zygote's own path0 (it runs with -m: its working directory)
+        site_packages = set(site.getsitepackages())
         own = {os.path.abspath(p) for p in own_pythonpath.split(os.pathsep)} if own_pythonpath else set()
+        own -= site_packages  # never take the interpreter's own directories away from a child
         user_site = site.USER_SITE if site.ENABLE_USER_SITE else None
         base = [p for p in path if p not in own and p != user_site]
-        site_packages = set(site.getsitepackages())
         index = next((i for i, p in enumerate(base) if p in site_packages), len(base))
         return cls(tuple(base), index, bool(site.ENABLE_USER_SITE), sys.get_int_max_str_digits())
 

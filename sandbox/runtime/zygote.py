@@ -29,6 +29,7 @@ import itertools
 import logging
 import os
 import signal
+import site
 import socket
 import sys
 
@@ -346,7 +347,9 @@ def _zygote_environment() -> dict[str, str]:
     the catalogue's Python images declare (LANG=C.UTF-8): a child inherits the zygote's UTF-8 mode, so children
     in that locale fork and the few in another (no LANG: the C locale, in UTF-8 mode) exec."""
     env = {name: os.environ[name] for name in ("PATH", "HOME", "LD_LIBRARY_PATH") if name in os.environ}
-    env.update(PYTHONPATH=ROOT, LANG="C.UTF-8")
+    env["LANG"] = "C.UTF-8"
+    if ROOT not in site.getsitepackages() and ROOT != site.getusersitepackages():
+        env["PYTHONPATH"] = ROOT  # a source checkout; an installed sandbox is in site-packages already
     return env
 
 

@@ -14,12 +14,13 @@ process. In order:
 
 Until step 4 starts, a failure is the spawn's failure: the child writes it (a JSON line: stage, errno, file
 name) on a close-on-exec pipe that the zygote reads until end of file, and exits. End of file without a failure
-means the child runs, forked or (after a line saying why) as the real interpreter, exec'd. After that the program's own exit status is the answer, with the
-interpreter's semantics: run() returns 0, or 1 after an uncaught exception's traceback (this module's frames
-cut off, as if the program had been the interpreter's first frame), and lets SystemExit through to the
-interpreter, which prints its message and exits with its code after the usual shutdown (threads joined, atexit
-handlers, streams flushed). An uncaught KeyboardInterrupt is printed, then let through too: the interpreter
-shuts down and ends the process by SIGINT, as it does for any program.
+means the child runs, forked or (after a line saying why) as the real interpreter, exec'd. After that the
+program's own exit status is the answer, with the interpreter's semantics: run() returns 0, or 1 after an
+uncaught exception's traceback (this module's frames cut off, as if the program had been the interpreter's
+first frame), and lets SystemExit through to the interpreter, which prints its message and exits with its code
+after the usual shutdown (threads joined, atexit handlers, streams flushed). An uncaught KeyboardInterrupt is
+printed, then let through too: the interpreter shuts down and ends the process by SIGINT, as it does for any
+program.
 """
 from __future__ import annotations
 
@@ -163,7 +164,7 @@ class Child:
 
     def _exec_interpreter(self, reason: str) -> None:
         self._write_line({"exec": reason})
-        for signum in (signal.SIGPIPE, signal.SIGXFSZ):  # as subprocess restores them; the interpreter ignores them again
+        for signum in (signal.SIGPIPE, signal.SIGXFSZ):  # as subprocess does; the new interpreter ignores them again
             signal.signal(signum, signal.SIG_DFL)
         try:
             os.execve(sys.executable, [sys.executable, *self.request.args], self.request.env)

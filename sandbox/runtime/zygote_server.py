@@ -17,9 +17,9 @@ zygote until it writes to one (copy-on-write): 16 app.api processes take 184 MiB
   - reference counts: using an object (calling a function, reading a module global) writes its refcount, so
     the pages holding what a child uses are copied; Python 3.11 has no immortal objects. A child that only
     imported app.api already holds 4.5 MiB private; a running app.api adds its own loop, server and requests.
-CPU: `python -c "import redis"` (an exec probe's shape) costs 150 to 185 ms of CPU fresh and about 30 ms forked; most
-of what is left is the interpreter's own shutdown (clearing 420 modules), kept because a program's finalizers
-and atexit handlers must run as they would.
+CPU: `python -c "import redis"` (an exec probe's shape) costs 150 to 185 ms of CPU fresh and about 30 ms
+forked; most of what is left is the interpreter's own shutdown (clearing 420 modules), kept because a program's
+finalizers and atexit handlers must run as they would.
 It must stay single-threaded (a fork copies only the calling thread; a lock another thread held stays locked in
 the child forever), so it checks it has one thread after preloading, and never starts an event loop: asyncio's
 loop, selectors and thread pools are made by each child for itself.

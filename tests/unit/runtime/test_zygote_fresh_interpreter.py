@@ -4,7 +4,6 @@ program both ways and compared; and what a fork cannot reproduce runs in the rea
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 
 import pytest
