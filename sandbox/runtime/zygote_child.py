@@ -21,6 +21,12 @@ first frame), and lets SystemExit through to the interpreter, which prints its m
 after the usual shutdown (threads joined, atexit handlers, streams flushed). An uncaught KeyboardInterrupt is
 printed, then let through too: the interpreter shuts down and ends the process by SIGINT, as it does for any
 program.
+
+What still differs from a fresh interpreter (tests/unit/runtime/test_zygote_fresh_interpreter.py compares the
+rest): sys.flags are the zygote's (-u, -B, -s, -P take effect without showing there); the hash seed is the
+zygote's, the same in every child; sys.modules holds the preloaded modules, with what importing them did to
+shared state (aiohttp's warnings filter for its own NotAppKeyWarning, mimetypes read); the site-packages .pth
+files ran once, in the zygote; the program runs a few frames deeper (inspect.stack() shows the zygote's).
 """
 from __future__ import annotations
 
