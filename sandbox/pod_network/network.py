@@ -5,13 +5,23 @@ and keeps the routing table file (table.py) that every network layer reads: writ
 changes (changes in between are folded in), and at once when a bind or a release changes who listens where, so
 bind() returns only once every other process can reach the new socket.
 
-    network = PodNetwork(registry, clock, directory=None)   # None: a private temporary directory
-    await network.start(); network.set_api_server(6443 real port)
-    env = network.pod_environment(pod, "10.244.1.5", "orders-api")   # for each Python process of a container
-    real = network.reserve_port("10.244.1.5", 6379, "redis")         # for a server the layer cannot enter
-    network.release("10.244.1.5", "redis")                            # its processes are gone
-    network.real_address("10.96.0.12", 80) -> ("127.0.0.1", 41234)   # probes, port-forward, in-process clients
-    await network.stop()
+What the sandbox and the kubelet call, and when:
+
+    network = PodNetwork(registry, clock, directory=None)  # None: a private temporary directory
+    await network.start()                                   # after the Registry, before any pod process
+    network.set_api_server(port)                            # once HTTPS listens; then write the kubeconfig with
+                                                            # pod_network=network.kubeconfig_extension()
+    network.attach_pod(pod, "10.244.1.5")                   # the pod got its IP, before its first container
+    env = network.pod_environment(pod, "10.244.1.5", "api") # every Python process of container "api" (exec too);
+                                                            # env["PYTHONPATH"] goes before the container's own
+    real = network.reserve_port("10.244.1.5", 6379, "redis")  # before starting a server that is not Python:
+                                                            # it listens on 127.0.0.1:<real>
+    network.release("10.244.1.5", "api")                    # the container's processes are gone (exit, restart)
+    network.release("10.244.1.5")                           # all the pod's processes are gone
+    network.real_address("10.244.1.5", 8080)                # a probe's (httpGet, tcpSocket) target, or None
+    await network.open_connection("10.244.1.5", 80, loopback=True)   # port-forward (the pod's own localhost)
+    await network.open_connection("redis.keda-demo", 6379)  # an in-process client (KEDA's Redis scaler)
+    await network.stop()                                    # at shutdown: listeners, control socket, table
 
 Who owns a pod IP is the latest of: the kubelet handing it out (attach_pod, or pod_environment) and the pod's
 status in the Registry; a deleted pod's bindings are forgotten, so a reused IP never reaches an old process."""
