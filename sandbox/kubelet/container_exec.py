@@ -7,6 +7,7 @@ import asyncio
 import signal
 
 from sandbox.kubelet.launch import exec_argv
+from sandbox.runtime import catalogue
 
 MAX_OUTPUT = 10 * 1024  # the kubelet keeps this much of a probe's or hook's output
 
@@ -27,7 +28,9 @@ async def run_in_container(runner, command: list[str], timeout: float) -> tuple[
             chunks.append(data[:MAX_OUTPUT - size[0]])
             size[0] += len(data)
 
-    process = await runner.worker.processes.spawn(argv, launch.env, launch.cwd, output=keep, merge_output=True)
+    python_args = argv[1:] if catalogue.is_python(argv[0]) else None
+    process = await runner.worker.processes.spawn(argv, launch.env, launch.cwd, output=keep, merge_output=True,
+                                                  python_args=python_args)
     try:
         code = await asyncio.wait_for(process.wait(), timeout=timeout)
     except asyncio.TimeoutError:

@@ -47,9 +47,23 @@ class ContainerRunner:
         self._backoff = restarts.BackOff()
         self._pull_backoff = stages.TIMINGS.image_backoff
 
+    @property
+    def stopping(self) -> bool:
+        """No more starts: this container is being stopped, or its whole pod (a deletion, the sandbox stopping)."""
+        return self._stopping or self.worker.stopped.is_set()
+
     # the loop ---------------------------------------------------------------------------------------------------
     async def run(self) -> None:
-        while not self._stopping:
+        try:
+            await self._run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a fault in the kubelet must show in the sandbox's log, not vanish with the task
+            log.exception("container %s of pod %s failed in the kubelet", self.record.name,
+                          self.worker.pod_name_for_messages)
+
+    async def _run(self) -> None:
+        while not self.stopping:
             if not await self._ensure_image():
                 return
             if self.image is None:
@@ -58,7 +72,7 @@ class ContainerRunner:
                 exit_code = await self._run_process()
                 if exit_code is NOT_STARTED:
                     continue
-            if exit_code is None or self._stopping or not self._restarts(exit_code):
+            if exit_code is None or self.stopping or not self._restarts(exit_code):
                 return
             if not await self._back_off():
                 return
@@ -84,7 +98,8 @@ class ContainerRunner:
         worker.event("Normal", "Created", f"Created container: {record.name}", record)
         try:
             self.process = await worker.processes.spawn(self.launch.argv, self.launch.env, self.launch.cwd,
-                                                        stdin=bool(record.spec.get("stdin")), output=log_writer.write)
+                                                        stdin=bool(record.spec.get("stdin")), output=log_writer.write,
+                                                        python_args=self.launch.python_args)
         except StartFailure as e:
             log_writer.close()
             problem = {"permission denied": "denied"}.get(e.reason, "missing")
@@ -154,7 +169,7 @@ class ContainerRunner:
         """Pull as the node would (simulated timings and events); False when the pod stops meanwhile."""
         record, worker = self.record, self.worker
         policy = imaging.pull_policy(record.spec)
-        while not self._stopping:
+        while not self.stopping:
             now = worker.clock.now()
             pull = stages.image_pull(record.image, policy, worker.image_on_node(record.image), now)
             for at, type_, reason, message in pull.events:
@@ -165,7 +180,7 @@ class ContainerRunner:
                 if pull.ready_at > now:
                     await worker.sleep(pull.ready_at - now)
                 self._pull_backoff = stages.TIMINGS.image_backoff
-                return not self._stopping
+                return not self.stopping
             await self._pull_failed()
         return False
 
@@ -200,9 +215,9 @@ class ContainerRunner:
             worker.changed()
             worker.event("Warning", "BackOff", restarts.back_off_event_message(record.name, worker.pod), record)
             await worker.sleep(delay)
-            if self._stopping:
+            if self.stopping:
                 return False
-        return not self._stopping
+        return not self.stopping
 
     # probes and stopping ---------------------------------------------------------------------------------------
     async def kill_for_probe(self, message: str) -> None:

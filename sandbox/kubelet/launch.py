@@ -37,6 +37,7 @@ class Launch:
     env: dict[str, str]
     cwd: str
     container_env: dict[str, str]  # what `env` in the container prints (exec and probes get the same)
+    python_args: list[str] | None = None  # the program is the image's Python: what follows it (for the zygote)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ def launch(image: RunnableImage, container: dict, ctx: PodContext) -> Launch:
     layer_path = network_env.get("PYTHONPATH")
     own = container_env.get("PYTHONPATH")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (layer_path, *python_path, own) if p)
-    return Launch([program, *command[1:]], command, env, str(cwd), container_env)
+    python_args = command[1:] if catalogue.is_python(program) else None
+    return Launch([program, *command[1:]], command, env, str(cwd), container_env, python_args)
 
 
 def exec_argv(image: RunnableImage, command: list[str], bin_root: Path, *, strict: bool = True) -> list[str]:

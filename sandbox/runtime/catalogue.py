@@ -156,6 +156,11 @@ def host_program(program: str) -> list[str] | None:
     return [found] if found else None
 
 
+def is_python(path: str) -> bool:
+    """Whether a program of an image's bin directory is its Python interpreter."""
+    return Path(path).name in PYTHON_PROGRAMS
+
+
 def write_bin_directory(entry: RunnableImage, root: Path) -> Path:
     """Create <root>/<image>/bin with one launcher per program of the image (a shell script, so that it works
     from PATH, from a shell and as an exec probe alike) and return it."""

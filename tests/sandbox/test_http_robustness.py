@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from tests.waiting import wait_until
+
 pytestmark = pytest.mark.sandbox
 
 
@@ -245,10 +247,12 @@ def test_mutated_evictions_never_get_a_500(http):
         status_of(response)
 
 
-def test_exec_says_why_it_is_not_available(sandbox_process, fresh_namespace):
+def test_exec_in_a_simulated_container_says_why_it_cannot(sandbox_process, fresh_namespace):
     sandbox_process.kubectl("run", "solo", "-n", fresh_namespace, "--image=nginx:1.27")
+    wait_until(lambda: sandbox_process.kubectl("get", "pod", "solo", "-n", fresh_namespace, "-o",
+                                               "jsonpath={.status.phase}").stdout == "Running", what="solo running")
     result = sandbox_process.kubectl("exec", "-n", fresh_namespace, "solo", "--", "true")
-    assert result.returncode != 0 and "no container runs" in result.stderr
+    assert result.returncode != 0 and "is simulated in the workshop sandbox" in result.stderr
 
 
 def test_verbose_health_lists_the_checks(http):
