@@ -85,7 +85,6 @@ class CommandSession:
         try:
             await asyncio.wait({exited, gone}, return_when=asyncio.FIRST_COMPLETED)
             if not exited.done():
-                self.process.terminate()
                 return None
             await self._drain(pumps)
             if self._gone.is_set():
@@ -93,6 +92,8 @@ class CommandSession:
             code = exited.result()
             return channels.success() if self.attach or code == 0 else channels.exit_code_status(code)
         finally:
+            if not exited.done():  # the client left first, or the server is stopping
+                self.process.terminate()
             for task in (*pumps, exited, gone):
                 if not task.done():
                     task.cancel()
