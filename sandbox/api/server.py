@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 import yaml
 from aiohttp import web
 
-from sandbox.api import discovery, openapi, protobuf, streams, tables, watch as watch_stream
+from sandbox.api import discovery, openapi, pod_logs, protobuf, streams, tables, watch as watch_stream
 from sandbox.machinery import errors, resources
 from sandbox.machinery.errors import StatusError
 from sandbox.machinery.resources import ResourceType
@@ -199,8 +199,7 @@ async def _get(request: web.Request, t: Target) -> web.StreamResponse:
     q = _query(request)
     rt = t.rt
     if t.subresource == "log":
-        text = registry.pod_log(t.namespace, t.name, q.get("container") or None, _int(q, "tailLines"))
-        return web.Response(text=text, content_type="text/plain")
+        return await pod_logs.serve(request, registry, t.namespace, t.name)
     if t.subresource == "scale":
         return _json(registry.get_scale(rt, t.namespace, t.name))
     table = _table_request(request)
