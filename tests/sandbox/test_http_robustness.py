@@ -21,6 +21,13 @@ def test_without_a_token_the_answer_is_401(http):
         assert response.status_code == 401
         assert status_of(response)["reason"] == "Unauthorized"
     assert http.get("/api", token="wrong").status_code == 401
+    assert http.get("/api", token=None, headers={"Authorization": "Basic " + http.token}).status_code == 401
+
+
+def test_the_bearer_scheme_is_read_in_any_case_as_the_in_cluster_client_sends_it(http):
+    """kubernetes.config.load_incluster_config() sends "bearer <token>"; kube-apiserver lowercases the scheme."""
+    for scheme in ("bearer", "BEARER"):
+        assert http.get("/version", token=None, headers={"Authorization": f"{scheme} {http.token}"}).status_code == 200
 
 
 def test_oversized_bodies_get_413(http):
