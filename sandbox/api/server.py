@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 import yaml
 from aiohttp import web
 
-from sandbox.api import discovery, openapi, pod_logs, protobuf, tables, watch as watch_stream
+from sandbox.api import discovery, openapi, pod_logs, protobuf, streams, tables, watch as watch_stream
 from sandbox.machinery import errors, resources
 from sandbox.machinery.errors import StatusError
 from sandbox.machinery.resources import ResourceType
@@ -29,10 +29,10 @@ JSON = "application/json"
 HEALTH_PATHS = ("/healthz", "/livez", "/readyz")
 HEALTH_CHECKS = ("ping", "log", "etcd", "informer-sync", "poststarthook/start-apiserver-admission-initializer")
 TABLE_VERSIONS = ("v1", "v1beta1")
-UNSIMULATED = ("exec", "attach", "portforward", "proxy")  # they need a running container
 # The methods each subresource serves (anything else is 405, as the apiserver registers no handler for it).
 SUBRESOURCE_METHODS = {"status": ("GET", "PUT", "PATCH"), "scale": ("GET", "PUT", "PATCH"), "log": ("GET",),
-                       "binding": ("POST",), "eviction": ("POST",), "finalize": ("PUT",)}
+                       "binding": ("POST",), "eviction": ("POST",), "finalize": ("PUT",),
+                       **{name: streams.METHODS for name in streams.SUBRESOURCES}}
 REGISTRY = web.AppKey("registry", Registry)
 BOOKMARK_INTERVAL = web.AppKey("bookmark_interval", float)
 
@@ -148,10 +148,9 @@ def _target(group: str, version: str, rest: list[str]) -> Target:
         raise _not_served()
     name = rest[1] if len(rest) > 1 else None
     subresource = rest[2] if len(rest) > 2 else ""
-    if subresource in UNSIMULATED and rt.plural in ("pods", "services", "nodes") and not rt.group:
-        raise StatusError(400, "BadRequest", f"{rt.plural}/{subresource} is not available in the workshop sandbox: "
-                          "its pods are simulated and no container runs (use a kind cluster for exec, attach, "
-                          "port-forward and proxy)")
+    if subresource == "proxy" and rt.plural in ("pods", "services", "nodes") and not rt.group:
+        raise StatusError(400, "BadRequest", f"{rt.plural}/proxy is not available in the workshop sandbox (use "
+                          "kubectl port-forward, or a kind cluster)")
     if subresource and subresource not in _subresources(rt):
         raise _not_served()
     if (name is not None and not _valid_path_segment(name)) or \
@@ -161,9 +160,11 @@ def _target(group: str, version: str, rest: list[str]) -> Target:
 
 
 def _subresources(rt: ResourceType) -> set[str]:
-    """The subresources resources.py lists, plus namespaces/finalize and pods/binding (served for controllers)."""
-    extra = {"namespaces": "finalize", "pods": "binding"}.get(rt.plural) if not rt.group else None
-    return set(rt.subresources) | ({extra} if extra else set())
+    """The subresources resources.py lists, plus namespaces/finalize, pods/binding (served for controllers) and
+    the pods' connections (exec, attach, portforward: api/streams/)."""
+    extra = {"namespaces": ("finalize",), "pods": ("binding", *streams.SUBRESOURCES)}.get(rt.plural, ()) \
+        if not rt.group else ()
+    return set(rt.subresources) | set(extra)
 
 
 def _valid_path_segment(segment: str) -> bool:
@@ -178,6 +179,8 @@ async def _serve_resource(request: web.Request, target: Target) -> web.StreamRes
     method = request.method
     if target.subresource and method not in SUBRESOURCE_METHODS[target.subresource]:
         raise errors.method_not_allowed()
+    if target.subresource in streams.SUBRESOURCES:
+        return await streams.serve(request, request.app[REGISTRY], target.namespace, target.name, target.subresource)
     if method == "GET":
         return await _get(request, target)
     if target.legacy_watch:
