@@ -7,7 +7,8 @@ portforward NewV4Options), every refusal a StatusError in their words.
     connection = stream_connection(registry, namespace, name, options)
     process = await connection.kubelet.exec(connection.pod, connection.container, list(options.command), ...)
 
-The order is kube-apiserver's: the pod (404), the container (400), the node (400), then the options."""
+The order is kube-apiserver's: the pod (404), the container (400, validateContainer as pods/log applies it),
+the node (400), then the options."""
 from __future__ import annotations
 
 import re
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from sandbox.machinery import errors, resources
 from sandbox.registry.kubelet_connection import KubeletConnection
+from sandbox.registry.subresources import log_container as validate_container
 
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -115,7 +117,7 @@ def check_websocket_ports(options: PortForwardOptions) -> None:
 
 def _stream_location(registry, namespace: str, name: str, container: str) -> Connection:
     pod = _pod(registry, namespace, name)
-    container = validate_container(pod, container)
+    container = validate_container(pod, container)  # validateContainer, shared with pods/log as in kube-apiserver
     return Connection(pod, container, _kubelet(registry, pod, name))
 
 
@@ -127,36 +129,9 @@ def _kubelet(registry, pod: dict, name: str) -> KubeletConnection:
     node = (pod.get("spec") or {}).get("nodeName")
     if not node:
         raise errors.bad_request(f"pod {name} does not have a host assigned")
-    kubelet = getattr(registry, "kubelet", None)
-    if kubelet is None:  # no process runtime: the kubelets are simulated (or not running at all)
-        raise errors.bad_request(f"pod {name} cannot be connected to: no container runs on node {node} "
-                                 "(the sandbox's kubelet is simulated)")
-    return kubelet
-
-
-def container_names(pod: dict) -> list[str]:
-    """Every container name in podutil.VisitContainers' order: init containers, containers, ephemeral ones."""
-    spec = pod.get("spec") or {}
-    return [c.get("name", "") for kind in ("initContainers", "containers", "ephemeralContainers")
-            for c in spec.get(kind) or []]
-
-
-def validate_container(pod: dict, container: str) -> str:
-    """strategy.go validateContainer: an empty name means the only container; a name must be one of the pod's
-    containers, init containers or ephemeral containers."""
-    name = pod["metadata"]["name"]
-    containers = (pod.get("spec") or {}).get("containers") or []
-    if not container:
-        if len(containers) == 1:
-            return containers[0].get("name", "")
-        if not containers:
-            raise errors.bad_request(f"a container name must be specified for pod {name}")
-        # Go prints the []string as [a b c]
-        raise errors.bad_request(f"a container name must be specified for pod {name}, choose one of: "
-                                 f"[{' '.join(container_names(pod))}]")
-    if container not in container_names(pod):
-        raise errors.bad_request(f"container {container} is not valid for pod {name}")
-    return container
+    if registry.kubelet is None:  # no controllers: no node to ask (as pods/log answers)
+        raise errors.not_found("", "nodes", node)
+    return registry.kubelet
 
 
 def _check_streams(options: StreamOptions) -> None:

@@ -130,7 +130,8 @@ class StreamServer:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     # clients ------------------------------------------------------------------------------------------------------
-    def kubectl(self, *args: str, input: str | bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    def kubectl(self, *args: str, input: str | bytes | None = None,
+                timeout: float = 120) -> subprocess.CompletedProcess:
         text = not isinstance(input, bytes)
         return subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig), *args], input=input,
                               capture_output=True, text=text, timeout=timeout)

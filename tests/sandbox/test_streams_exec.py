@@ -22,6 +22,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
 from tests.sandbox.streams_harness import create_pod, server  # noqa: F401 (a fixture)
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.sandbox
 
@@ -103,10 +104,11 @@ def test_kubectl_attach_to_the_containers_own_process(server, pod, transport):  
 class Terminal:
     """kubectl in a pseudo-terminal of its own, as a learner's terminal runs it."""
 
-    def __init__(self, argv: list[str], columns: int, rows: int):
+    def __init__(self, argv: list[str], columns: int, rows: int, env: dict[str, str]):
         self.master, slave = pty.openpty()
         self.resize(columns, rows)
-        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+                                        env=dict(os.environ, **env))
         os.close(slave)
         self.seen, self.mark = b"", 0
 
@@ -149,9 +151,10 @@ class Terminal:
         os.close(self.master)
 
 
-def test_kubectl_exec_it_runs_a_python_repl_in_a_terminal(server, pod):  # noqa: F811
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_kubectl_exec_it_runs_a_python_repl_in_a_terminal(server, pod, transport):  # noqa: F811
     terminal = Terminal(["kubectl", "--kubeconfig", str(server.kubeconfig), "exec", "-i", "-t", pod, "--",
-                         PY, "-q"], columns=101, rows=31)
+                         PY, "-q"], columns=101, rows=31, env=TRANSPORTS[transport])
     try:
         terminal.expect(b">>> ")
         terminal.send(b"6 * 7\r")
@@ -172,6 +175,19 @@ def test_kubectl_exec_it_runs_a_python_repl_in_a_terminal(server, pod):  # noqa:
         assert terminal.process.wait(60) == 0, "kubectl ends with the command's exit code"
     finally:
         terminal.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_client_that_goes_away_stops_the_command(server, pod, transport):  # noqa: F811
+    before = len(server.node.processes)
+    kubectl_exec = subprocess.Popen(["kubectl", "--kubeconfig", str(server.kubeconfig), "exec", pod, "--",
+                                     "sh", "-c", "echo started; exec sleep 600"], stdout=subprocess.PIPE,
+                                    env=dict(os.environ, **TRANSPORTS[transport]))
+    assert kubectl_exec.stdout.readline() == b"started\n"
+    command = server.node.processes[before]
+    kubectl_exec.kill()
+    kubectl_exec.wait(30)
+    wait_until(lambda: not os.path.exists(f"/proc/{command.pid}"), timeout=60, what="the command to stop")
 
 
 # the Python client ------------------------------------------------------------------------------------------------

@@ -52,8 +52,10 @@ class KubectlPortForward:
              ports], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, **(env or {})))
         self.lines: list[str] = []
         self.errors: list[str] = []
-        threading.Thread(target=self._collect, args=(self.process.stdout, self.lines), daemon=True).start()
-        threading.Thread(target=self._collect, args=(self.process.stderr, self.errors), daemon=True).start()
+        self.readers = [threading.Thread(target=self._collect, args=(pipe, into), daemon=True)
+                        for pipe, into in ((self.process.stdout, self.lines), (self.process.stderr, self.errors))]
+        for reader in self.readers:
+            reader.start()
         line = wait_until(lambda: next((x for x in self.lines if x.startswith("Forwarding from")), None),
                           timeout=60, what=f"kubectl port-forward {target}", debug=self.output)
         match = re.fullmatch(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)\n", line)
@@ -66,6 +68,13 @@ class KubectlPortForward:
 
     def output(self) -> str:
         return "".join(self.lines) + "".join(self.errors)
+
+    def wait(self, timeout: float = 60) -> int:
+        """kubectl's exit code, once it has exited and all it wrote has been read."""
+        code = self.process.wait(timeout)
+        for reader in self.readers:
+            reader.join(timeout)
+        return code
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -108,7 +117,8 @@ def test_kubectl_forwards_many_concurrent_connections_to_a_pod(server, pods, tra
     try:
         many_round_trips(forward.local_port)
         assert forward.process.poll() is None, forward.output()
-        assert forward.output().count("Handling connection for") == CONNECTIONS
+        wait_until(lambda: forward.output().count("Handling connection for") == CONNECTIONS, timeout=60,
+                   what="kubectl to report every connection", debug=forward.output)
     finally:
         forward.stop()
 
@@ -132,7 +142,7 @@ def test_kubectl_reports_a_connection_the_node_refuses(server, pods, transport):
     forward = KubectlPortForward(server, f"pod/{pods}", "0:81", TRANSPORTS[transport])
     try:
         assert closed_at_once(forward.local_port)
-        assert forward.process.wait(60) == 1, "kubectl 1.37 stops on an error from the pod's side"
+        assert forward.wait() == 1, "kubectl 1.37 stops on an error from the pod's side"
         errors = "".join(forward.errors)
         assert re.search(r"error forwarding port 81 to pod [0-9a-f]{64}, uid : failed to execute portforward in "
                          r"network namespace .*connect: connection refused", errors), errors

@@ -106,7 +106,8 @@ async def _port_forward(request, registry, namespace, name, query) -> web.Stream
             if spdy_portforward.PROTOCOL not in tunneled:
                 raise StatusError(403, "Forbidden", "unable to upgrade: unable to negotiate protocol: client "
                                   f"supports [{' '.join(tunneled)}], server accepts [{spdy_portforward.PROTOCOL}]")
-            ws = web.WebSocketResponse(protocols=(TUNNELING_PREFIX + spdy_portforward.PROTOCOL,), max_msg_size=0)
+            ws = web.WebSocketResponse(protocols=(TUNNELING_PREFIX + spdy_portforward.PROTOCOL,),
+                                       max_msg_size=channels.MAX_MESSAGE)
             await ws.prepare(request)
             await spdy_portforward.serve_session(WebSocketBytes(ws), connection)
             return ws

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 STDIN, STDOUT, STDERR, ERROR, RESIZE = range(5)
 CLOSE_SIGNAL = 255  # v5: [255, channel] says the client will send nothing more on that channel
+MAX_MESSAGE = 32 * 1024 * 1024  # bytes; far above what clients send at once (kubectl 32 KiB, the Python client 1 MiB)
 
 V5 = "v5.channel.k8s.io"
 V4 = "v4.channel.k8s.io"

@@ -5,7 +5,7 @@ connection, copy both ways, and say why when it fails, in the kubelet's words.
 
 `client` is the wire side of one forwarded connection (a data channel, or a SPDY data stream). The forward ends
 when the pod's side ends (its EOF) or the client's side goes away; the client half-closing only half-closes the
-pod's side, so a request sent before a FIN still gets its answer (what containerd's forwarder does)."""
+pod's side, so a request sent before a FIN still gets its answer."""
 from __future__ import annotations
 
 import asyncio

@@ -18,7 +18,7 @@ from sandbox.registry.kubelet_connection import ContainerProcess, NodeError
 from sandbox.registry.pod_connections import StreamOptions
 
 READ_SIZE = 32 * 1024  # what the kubelet's io.Copy reads at a time
-OUTPUT_GRACE = 2.0  # seconds output may still drain after the command exited (a background child may hold it)
+OUTPUT_GRACE = 2.0  # seconds without output after the command exited before its output counts as ended
 
 Send = Callable[[bytes], Awaitable[None]]  # raises ConnectionError once the client is gone
 
@@ -43,6 +43,8 @@ class CommandSession:
         self.process, self.options, self.attach = process, options, attach
         self._gone = asyncio.Event()
         self._stdin_open = process.stdin is not None
+        self._last_output = 0.0  # loop time of the last chunk read from the command
+        self._sending = 0  # pumps waiting for the client to take a chunk
 
     # from the client ------------------------------------------------------------------------------------------
     async def write_stdin(self, data: bytes) -> None:
@@ -83,25 +85,44 @@ class CommandSession:
         try:
             await asyncio.wait({exited, gone}, return_when=asyncio.FIRST_COMPLETED)
             if not exited.done():
-                self.process.terminate()
                 return None
-            _, pending = await asyncio.wait(pumps, timeout=OUTPUT_GRACE)
+            await self._drain(pumps)
             if self._gone.is_set():
                 return None
             code = exited.result()
             return channels.success() if self.attach or code == 0 else channels.exit_code_status(code)
         finally:
+            if not exited.done():  # the client left first, or the server is stopping
+                self.process.terminate()
             for task in (*pumps, exited, gone):
                 if not task.done():
                     task.cancel()
 
+    async def _drain(self, pumps: list[asyncio.Task]) -> None:
+        """After the exit: the output to its end, however slowly the client takes it. Only a command whose
+        output stays open without a byte for OUTPUT_GRACE (a background child holding its stdout, as `sleep 60 &`
+        does) ends sooner; the rest of that output is not the command's."""
+        loop = asyncio.get_running_loop()
+        while True:
+            _, pending = await asyncio.wait(pumps, timeout=OUTPUT_GRACE)
+            if not pending or self._gone.is_set():
+                return
+            if not self._sending and loop.time() - self._last_output >= OUTPUT_GRACE:
+                return
+
     async def _pump(self, reader: asyncio.StreamReader, send: Send | None) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 chunk = await reader.read(READ_SIZE)
                 if not chunk:
                     return
+                self._last_output = loop.time()
                 if send is not None:  # output nobody asked for is read and dropped, never left to block
-                    await send(chunk)
+                    self._sending += 1
+                    try:
+                        await send(chunk)
+                    finally:
+                        self._sending -= 1
         except ConnectionError:
             self._gone.set()

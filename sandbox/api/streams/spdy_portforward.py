@@ -73,7 +73,6 @@ class PortForwardStreams:
         self.connection = connection
         self.pairs: dict[str, _Pair] = {}
         self.tasks: set[asyncio.Task] = set()
-        self.session: SpdySession | None = None
 
     def accept(self, stream: SpdyStream) -> str | None:
         return check_stream_headers(stream)
@@ -156,7 +155,6 @@ async def serve_session(transport, connection: Connection) -> None:
     """Run a port-forward session until the client leaves, then close it."""
     handler = PortForwardStreams(connection)
     session = SpdySession(transport, handler.accept, handler.on_stream)
-    handler.session = session
     try:
         await session.serve()
     finally:

@@ -69,8 +69,13 @@ async def serve(request: web.Request, protocol: str, options: StreamOptions, sta
         if e.code < 500:
             raise StatusError(e.code, REASONS.get(e.code, "InternalError"), e.message) from None
         failure = node_failure(e, attach=attach, translated=False)
-    connection = await UpgradedConnection.switch(request, {"Upgrade": "SPDY/3.1",
-                                                           "X-Stream-Protocol-Version": protocol})
+    try:
+        connection = await UpgradedConnection.switch(request, {"Upgrade": "SPDY/3.1",
+                                                               "X-Stream-Protocol-Version": protocol})
+    except BaseException:
+        if process is not None:
+            process.terminate()
+        raise
     streams = _Streams(expected_streams(options, protocol))
     session = SpdySession(connection, streams.accept, streams.on_stream)
     serving = asyncio.create_task(session.serve())
@@ -95,8 +100,7 @@ async def serve(request: web.Request, protocol: str, options: StreamOptions, sta
 
 async def _streams_created(streams: _Streams, serving: asyncio.Task) -> bool:
     waiter = asyncio.create_task(streams.complete.wait())
-    done, _ = await asyncio.wait({waiter, serving}, timeout=STREAM_CREATION_TIMEOUT,
-                                 return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({waiter, serving}, timeout=STREAM_CREATION_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
     return streams.complete.is_set()
 

@@ -51,7 +51,7 @@ class _PortChannel:
 
 async def serve(request: web.Request, protocol: channels.ChannelProtocol, connection: Connection,
                 ports: tuple[int, ...]) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(protocols=(protocol.name,) if protocol.name else (), max_msg_size=0)
+    ws = web.WebSocketResponse(protocols=(protocol.name,) if protocol.name else (), max_msg_size=channels.MAX_MESSAGE)
     await ws.prepare(request)
     lock = asyncio.Lock()
     pairs = [_PortChannel(ws, protocol, lock, i) for i in range(len(ports))]

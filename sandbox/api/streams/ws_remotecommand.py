@@ -64,7 +64,7 @@ async def serve(request: web.Request, protocol: channels.ChannelProtocol, option
         if not translated and e.code < 500:  # the kubelet refuses before switching protocols
             raise StatusError(e.code, REASONS.get(e.code, "InternalError"), e.message) from None
         failure = node_failure(e, attach=attach, translated=translated)
-    ws = web.WebSocketResponse(protocols=(protocol.name,) if protocol.name else (), max_msg_size=0)
+    ws = web.WebSocketResponse(protocols=(protocol.name,) if protocol.name else (), max_msg_size=channels.MAX_MESSAGE)
     try:
         await ws.prepare(request)
     except BaseException:

@@ -86,11 +86,11 @@ def test_the_container_is_checked_before_the_node(registry):
         "container x is not valid for pod pending"
 
 
-def test_no_kubelet_says_no_container_runs(registry):
+def test_without_controllers_there_is_no_node_to_ask(registry):
     pod(registry, "solo")
     registry.kubelet = None
-    code, message = refusal(lambda: pc.stream_connection(registry, "default", "solo", OUT))
-    assert code == 400 and "no container runs" in message
+    assert refusal(lambda: pc.stream_connection(registry, "default", "solo", OUT)) == (
+        404, 'nodes "sandbox-worker" not found')
 
 
 @pytest.mark.parametrize("options", [pc.StreamOptions(), pc.StreamOptions(stderr=True, tty=True)])
