@@ -43,7 +43,7 @@ class ProcessNodeConnection:
         if runner is None:
             return await self.simulated.exec(pod, container, command, stdin=stdin, tty=tty)
         if not runner.record.running or runner.launch is None:
-            raise NodeError(f'container not found ("{container}")', 500)
+            raise NodeError(f'container not found ("{container}")')
         argv = runner.worker.exec_argv(runner, command)
         launch = runner.launch
         process = await exec_process.start(argv, launch.env, launch.cwd, stdin=stdin, tty=tty)
@@ -55,7 +55,7 @@ class ProcessNodeConnection:
         if runner is None:
             return await self.simulated.attach(pod, container, stdin=stdin, tty=tty)
         if not runner.record.running or runner.process is None:
-            raise NodeError(f'container not found ("{container}")', 500)
+            raise NodeError(f'container not found ("{container}")')
         return attach_to(runner.process, stdin=stdin and bool(runner.record.spec.get("stdin")))
 
     # port-forward -----------------------------------------------------------------------------------------------
