@@ -211,7 +211,7 @@ def format_progress(progress: dict) -> str:
     rows = {ns: result if isinstance(result, dict) else {"result": result} for ns, result in progress.items()}
     columns = sorted({key for result in rows.values() for key in result}, key=str)
     width = max(len(ns) for ns in rows)
-    cell = lambda v: "PASS" if v is True else "-" if v is False or v is None else str(v)  # noqa: E731
+    cell = lambda v: "PASS" if v is True else "-" if v is False or v is None else str(v)
     lines = [f"{'namespace':<{width}}  " + "  ".join(f"{str(c):>4}" for c in columns)]
     lines += [f"{ns:<{width}}  " + "  ".join(f"{cell(result.get(c)):>4}" for c in columns)
               for ns, result in sorted(rows.items())]

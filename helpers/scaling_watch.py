@@ -170,7 +170,7 @@ class Follower(threading.Thread):
                 if exc.status != 410:
                     self.stopping.wait(1.0)  # a passing failure of the API server: try again
                 version = ""
-            except Exception as exc:  # noqa: BLE001 - reported by watch_scaling instead of dying silently
+            except Exception as exc:  # reported by watch_scaling instead of dying silently
                 self.error = exc
                 self.listed.set()
                 return

@@ -407,7 +407,7 @@ _JSONCompatibleLoader.yaml_implicit_resolvers = {
 
 def _yaml(data: bytes):
     try:
-        value = yaml.load(data, Loader=_JSONCompatibleLoader)  # noqa: S506 (a SafeLoader)
+        value = yaml.load(data, Loader=_JSONCompatibleLoader)  # a SafeLoader
         json.dumps(value)  # what JSON cannot hold (a self-referencing alias, binary, sets) is the client's error
         return value
     except (yaml.YAMLError, UnicodeDecodeError, ValueError, TypeError, RecursionError) as e:

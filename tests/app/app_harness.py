@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import redis
-from tests.waiting import wait_until  # noqa: F401  (re-exported for the app tests)
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")

@@ -45,7 +45,7 @@ def test_nbval_file_has_one_section_per_pattern():
     parser = configparser.ConfigParser(interpolation=None)
     parser.read_string(nbval_sanitize_file())
     assert len(parser.sections()) == len(PATTERNS)
-    for section, (pattern, replacement) in zip(parser.sections(), PATTERNS):
+    for section, (pattern, _replacement) in zip(parser.sections(), PATTERNS):
         assert parser[section]["regex"] == pattern and re.compile(parser[section]["regex"])
 
 

@@ -64,8 +64,8 @@ async def scenario() -> None:
     try:
         apply_chapter(registry)
         model = registry.metrics_provider
-        replicas = lambda name: registry.get(DEPLOYMENTS, NS, name)["spec"]["replicas"]  # noqa: E731
-        ready = lambda name: registry.get(DEPLOYMENTS, NS, name).get("status", {}).get("readyReplicas", 0)  # noqa
+        replicas = lambda name: registry.get(DEPLOYMENTS, NS, name)["spec"]["replicas"]
+        ready = lambda name: registry.get(DEPLOYMENTS, NS, name).get("status", {}).get("readyReplicas", 0)
 
         await until("the API's two pods", lambda: ready(API) == 2)
         hpa = await until("the HPA to read its metrics", lambda: _metrics(registry, API))

@@ -130,7 +130,7 @@ def test_cached_static_verdicts_follow_node_changes():
 def test_a_tainted_node_is_avoided_and_untainting_it_lets_the_pod_in():
     taint = {"spec": {"taints": [{"key": "maintenance", "effect": "NoSchedule"}]}}
     pending = lambda c, name: (podutil.condition(c.get("pods", name), "PodScheduled") or {}).get("reason") \
-        == "Unschedulable"  # noqa: E731
+        == "Unschedulable"
 
     async def scenario(c):  # one worker
         c.patch("nodes", "sandbox-worker", taint, None)
