@@ -14,7 +14,7 @@ from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from .errors import WorkshopError
+from .errors import NoSuchKind
 
 TIMEOUT = 30  # seconds for one ordinary request
 
@@ -46,10 +46,6 @@ class Resource:
         if subresource:
             base += f"/{subresource}"
         return base
-
-
-class NoSuchKind(WorkshopError):
-    """The cluster does not serve this apiVersion/kind (a CRD that is not installed, a typo)."""
 
 
 class Api:

@@ -15,6 +15,8 @@ from typing import Callable
 
 import yaml
 
+from .errors import StepFailed, ToolMissing
+
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "manifests" / "kind" / "cluster.yaml"
 ADDONS_DIR = REPO / "manifests" / "addons"
@@ -41,14 +43,6 @@ class Step:
 
     def __str__(self) -> str:
         return shlex.join(self.command)
-
-
-class ToolMissing(RuntimeError):
-    """A command the plan needs is not installed."""
-
-
-class StepFailed(RuntimeError):
-    """A command of the plan exited with an error."""
 
 
 @lru_cache(maxsize=None)

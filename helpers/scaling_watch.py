@@ -28,13 +28,11 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from . import hpa_math
-from .api import NoSuchKind
 from .charts import GREEN, ORANGE, Guide, LiveChart, Series, line_chart
-from .cluster import TIME_SCALE_ENV, Connection, current
+from .cluster import TIME_SCALE_ENV, Connection, current, friendly
 from .display import in_notebook
-from .errors import WorkshopError, explain, friendly
+from .errors import NoSuchKind, TimedOut, WorkshopError, explain
 from .scaling import API, is_sandbox, redis_llen, sandbox_time_scale, simulation
-from .wait import TimedOut
 
 WATCH_WINDOW = 2.0  # seconds one watch request of the follower lasts before it resumes (and checks for stop)
 DEFAULT_TIMEOUT = 300.0

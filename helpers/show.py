@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from . import selectors
-from .cluster import current
+from .cluster import current, friendly
 from .display import emit
-from .errors import friendly
 from .tables import Table, kind_named, table
 
 DEFAULT_KINDS = ("pods", "deployments", "replicasets", "services", "endpoints")

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from html import escape
 
 from . import selectors
-from .cluster import current
+from .cluster import current, friendly
 from .diagnose import is_ready
 from .display import in_notebook
-from .errors import friendly
 from .tables import pod_status, service_ports
 
 CHAR = 7.4  # width of one character at the 12px monospace font used for names

@@ -13,8 +13,8 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from . import diagnose, selectors
-from .cluster import Connection, current
-from .errors import WorkshopError, describe_status, friendly
+from .cluster import Connection, current, friendly
+from .errors import TimedOut, WorkshopError, describe_status
 from .progress import Progress
 from .tables import kind_named
 
@@ -28,10 +28,6 @@ class State:
     total: int
     message: str
     failed: str = ""  # set when waiting longer cannot help (a rollout past its progress deadline)
-
-
-class TimedOut(WorkshopError):
-    """The condition did not hold in time; the message says what is missing."""
 
 
 def watch_until(conn: Connection, api_version: str, kind: str, namespace: str | None,

@@ -43,16 +43,16 @@ def test_bad_arguments_are_argparse_errors(capsys):
     ("context", {"context": "aks-workshop"}, {"WORKSHOP_CLUSTER": "context", "WORKSHOP_CONTEXT": "aks-workshop"}),
 ])
 def test_cluster_env_names_the_cluster_explicitly(choice, kwargs, expected):
-    env = cli.cluster_env(choice, **kwargs)
+    env = cli.environment(choice, **kwargs)
     assert env == expected
 
 
 def test_learner_names_become_namespaces():
-    assert cli.learner_namespace(None) == "containo"
-    assert cli.learner_namespace("alice-2") == "containo-alice-2"
+    assert cli.namespace_for(None) == "containo"
+    assert cli.namespace_for("alice-2") == "containo-alice-2"
     for bad in ("Alice", "bob_smith", "-x", "a" * 60):
-        with pytest.raises(cli.CliError, match="invalid learner name"):
-            cli.learner_namespace(bad)
+        with pytest.raises(cli.WorkshopError, match="invalid learner name"):
+            cli.namespace_for(bad)
 
 
 def test_lab_command_runs_jupyterlab_on_the_notebooks():
