@@ -14,7 +14,6 @@ from .cluster import Connection, current, friendly
 from .errors import TimedOut
 from .list_watch import LISTED, WINDOW, list_watch
 from .progress import Progress
-from .tables import kind_named
 
 DEFAULT_TIMEOUT = 180.0
 
@@ -183,16 +182,16 @@ def wait_for_deleted(kind: str, name: str | None = None, *, selector: str | dict
     wait_for_deleted("namespace", "containo")
     """
     conn = current()
-    spec = kind_named(kind)
+    spec = conn.api.named(kind)
     namespace = (namespace or conn.namespace) if spec.namespaced else None
     query = selectors.to_query(selector)
-    what = f"{spec.kind.lower()}/{name}" if name else f"{spec.name} {query}".strip()
+    what = f"{spec.kind.lower()}/{name}" if name else f"{spec.plural} {query}".strip()
     progress = Progress(f"{what} to be deleted")
 
     def check(objs: dict[str, dict]) -> State:
         left = len(objs)
         return State(left == 0, 0 if left else 1, 1,
-                     f"{what} deleted" if left == 0 else f"waiting for {left} {spec.name} to be deleted")
+                     f"{what} deleted" if left == 0 else f"waiting for {left} {spec.plural} to be deleted")
 
     state, objects = watch_until(conn, spec.api_version, spec.kind, namespace, check, timeout=timeout,
                                  progress=progress, label_selector=query,

@@ -1,5 +1,5 @@
 """`kubectl get` tables: the meta.k8s.io/v1 Table kube-apiserver 1.37 returns for `Accept: ...;as=Table`, built from
-the printers in sandbox/api/printers/ (one per kind, NAME/AGE for anything else).
+the printers in sandbox/printers/ (one per kind, NAME/AGE for anything else).
 
 kube-apiserver always prints with Wide on and lets kubectl hide priority-1 columns unless `-o wide`: the HTTP
 handler should pass wide=True to match. Pure functions; `now` (epoch seconds) is only for tests."""
@@ -9,12 +9,11 @@ import time
 
 from sandbox.machinery import errors
 from sandbox.machinery.resources import ResourceType
-
-from .printers import Printer, printer_for
-from .printers.common import human_duration, since
+from sandbox.printers import Printer, printer_for
+from sandbox.printers.common import human_duration, since
+from sandbox.printers.metrics import metrics_cells, metrics_columns
 
 __all__ = ["human_duration", "printer_for", "since", "table", "wants_table"]
-from .printers.metrics import metrics_cells, metrics_columns
 
 TABLE_API_VERSION = "meta.k8s.io/v1"
 INCLUDE_OBJECT_VALUES = ("None", "Metadata", "Object")
@@ -63,13 +62,14 @@ def _metrics(objects: list[dict], include_object: str) -> tuple[list[dict], list
 
 
 def table(rt: ResourceType, objects: list[dict], *, wide: bool = False, include_object: str = "Metadata",
-          list_metadata: dict | None = None, no_headers: bool = False, now: float | None = None) -> dict:
+          list_metadata: dict | None = None, no_headers: bool = False, now: float | None = None,
+          printer: Printer | None = None) -> dict:
     """The meta.k8s.io/v1 Table for `objects` (one object for a GET, a list's items for a LIST).
 
     wide=False drops priority-1 columns and their cells (kube-apiserver prints wide, so the server passes True);
     include_object is the `includeObject` query parameter (None|Metadata|Object, "" means Metadata; anything else
     is a 400); list_metadata is the list's metadata; no_headers leaves out the column definitions (watch events
-    after the first). Rows share the given objects' dicts."""
+    after the first); printer, when given, replaces the resource type's own. Rows share the given objects' dicts."""
     if include_object in ("", None):
         include_object = "Metadata"
     if include_object not in INCLUDE_OBJECT_VALUES:
@@ -80,7 +80,7 @@ def table(rt: ResourceType, objects: list[dict], *, wide: bool = False, include_
     if rt.group == "metrics.k8s.io":
         columns, rows = _metrics(objects, include_object)
     else:
-        columns, rows = _printed(printer_for(rt), objects, wide, include_object, now)
+        columns, rows = _printed(printer or printer_for(rt), objects, wide, include_object, now)
     return {"kind": "Table", "apiVersion": TABLE_API_VERSION, "metadata": _table_metadata(objects, list_metadata),
             "columnDefinitions": [] if no_headers else columns, "rows": rows}
 

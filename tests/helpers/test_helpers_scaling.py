@@ -322,6 +322,9 @@ class FakeApi:
     def resource(self, api_version, kind):
         return Resource("batch", "v1", "Job", "jobs", True)
 
+    def named(self, name):  # discovery's answer for "jobs"
+        return Resource("batch", "v1", "Job", "jobs", True)
+
 
 def connect_fake(monkeypatch, cluster="sandbox", api=None):
     context = {"sandbox": "workshop-sandbox", "kind": "kind-workshop"}[cluster]

@@ -2,6 +2,8 @@
 states (ContainerCreating, CrashLoopBackOff, Completed, Terminating...), RESTARTS with the last restart's age."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .common import (Column, Printer, age_column, age_of, as_dict, as_int, as_list, dig, doc, epoch, human_duration,
                      name_column, name_of)
 
@@ -34,6 +36,27 @@ class _Restarts:
         finished = epoch(dig(status, "lastState", "terminated", "finishedAt"))
         if finished is not None and (self.last is None or finished > self.last):
             self.last = finished
+
+
+@dataclass(frozen=True)
+class PodStatus:
+    """What printPod shows of a pod: the STATUS reason, READY as ready/total containers, and the RESTARTS count with
+    the time (epoch seconds) of the latest restart. The helpers' diagrams and diagnoses read it too."""
+    reason: str
+    ready: int
+    total: int
+    restarts: int
+    last_restart: float | None
+
+    @property
+    def ready_text(self) -> str:
+        return f"{self.ready}/{self.total}"
+
+
+def pod_status(pod: dict) -> PodStatus:
+    """The pod's STATUS, READY and RESTARTS as `kubectl get pods` shows them."""
+    reason, ready, total, restarts = _pod_status(pod)
+    return PodStatus(reason, ready, total, restarts.count, restarts.last)
 
 
 def _pod_status(pod: dict) -> tuple[str, int, int, _Restarts]:
@@ -96,10 +119,10 @@ def _containers_status(status: dict, restarts: _Restarts, reason: str, ready: in
 
 
 def _pod_row(pod: dict, now: float, wide: bool) -> list:
-    reason, ready, total, restarts = _pod_status(pod)
-    restarts_text = str(restarts.count)
-    if restarts.count and restarts.last is not None:
-        restarts_text = f"{restarts.count} ({human_duration(now - restarts.last)} ago)"
+    status_ = pod_status(pod)
+    restarts_text = str(status_.restarts)
+    if status_.restarts and status_.last_restart is not None:
+        restarts_text = f"{status_.restarts} ({human_duration(now - status_.last_restart)} ago)"
     status, spec = as_dict(pod, "status"), as_dict(pod, "spec")
     ips = [p.get("ip") for p in as_list(status, "podIPs") if isinstance(p, dict)]
     gates = [g.get("conditionType") for g in as_list(spec, "readinessGates") if isinstance(g, dict)]
@@ -107,7 +130,7 @@ def _pod_row(pod: dict, now: float, wide: bool) -> list:
     if gates:
         true = sum(1 for g in gates if _condition_true(status, g))
         gates_text = f"{true}/{len(gates)}"
-    return [name_of(pod), f"{ready}/{total}", reason, restarts_text, age_of(pod, now),
+    return [name_of(pod), status_.ready_text, status_.reason, restarts_text, age_of(pod, now),
             (ips[0] if ips else "") or "<none>", spec.get("nodeName") or "<none>",
             status.get("nominatedNodeName") or "<none>", gates_text]
 

@@ -35,6 +35,11 @@ def _external_ip(service: dict, wide: bool) -> str:
     return "<unknown>"
 
 
+def service_ports(service: dict) -> str:
+    """The PORT(S) column: port[:nodePort]/protocol for each port, "<none>" without ports."""
+    return _ports(as_dict(service, "spec").get("ports")) or "<none>"
+
+
 def _ports(ports) -> str:
     pieces = []
     for port in ports if isinstance(ports, list) else []:
@@ -67,7 +72,8 @@ def _service_printer() -> Printer:
     ), _service_row)
 
 
-def _format_endpoints(endpoints: dict) -> str:
+def endpoints_addresses(endpoints: dict) -> str:
+    """formatEndpoints: the first three ip:port pairs, then "+ N more..."; "<none>" without subsets."""
     subsets = [s for s in as_list(endpoints, "subsets") if isinstance(s, dict)]
     if not subsets:
         return "<none>"
@@ -90,7 +96,7 @@ def _host_port(ip: str, port: int) -> str:
 def _endpoints_printer() -> Printer:
     return Printer((name_column(), Column("Endpoints", description=doc("io.k8s.api.core.v1.Endpoints", "subsets")),
                     age_column()),
-                   lambda obj, now, wide: [name_of(obj), _format_endpoints(obj), age_of(obj, now)])
+                   lambda obj, now, wide: [name_of(obj), endpoints_addresses(obj), age_of(obj, now)])
 
 
 def _slice_ports(ports) -> str:
