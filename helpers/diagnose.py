@@ -5,12 +5,8 @@ message, a container waiting in ImagePullBackOff or CrashLoopBackOff, a readines
 """
 from __future__ import annotations
 
+from sandbox.machinery.podutil import is_ready
 from sandbox.printers.pods import pod_status
-
-
-def is_ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
 
 
 def events_for(kind: str, name: str, events: list[dict]) -> list[dict]:

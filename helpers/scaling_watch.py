@@ -21,7 +21,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+
+from sandbox.machinery import timestamps
 
 from . import hpa_math
 from .charts import GREEN, ORANGE, Guide, LiveChart, Series, line_chart
@@ -172,7 +173,7 @@ def _decision_key(status: dict) -> tuple:
 
 
 def _epoch(timestamp: str | None) -> float:
-    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() if timestamp else 0.0
+    return timestamps.epoch(timestamp) or 0.0
 
 
 @dataclass

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
+from sandbox.machinery.podutil import is_ready
 from sandbox.printers.network import service_ports
 from sandbox.printers.pods import pod_status
 
 from . import selectors
 from .cluster import current, friendly
-from .diagnose import is_ready
 from .display import in_notebook
 
 CHAR = 7.4  # width of one character at the 12px monospace font used for names

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sandbox.machinery.podutil import is_ready
+
 from . import diagnose, selectors
 from .cluster import Connection, current, friendly
 from .errors import TimedOut
@@ -126,7 +128,7 @@ def pods_state(pods: dict[str, dict], count: int | None, selector: str, exact: b
     """Ready pods: at least `count` (all of them when None); `exact`: exactly that many and none terminating."""
     alive = [p for p in pods.values() if not p["metadata"].get("deletionTimestamp")]
     leaving = len(pods) - len(alive)
-    ready = sum(1 for p in alive if diagnose.is_ready(p))
+    ready = sum(1 for p in alive if is_ready(p))
     wanted = count if count is not None else max(len(alive), 1)
     if exact:
         done = ready == wanted == len(pods)

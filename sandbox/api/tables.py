@@ -10,10 +10,7 @@ import time
 from sandbox.machinery import errors
 from sandbox.machinery.resources import ResourceType
 from sandbox.printers import Printer, printer_for
-from sandbox.printers.common import human_duration, since
 from sandbox.printers.metrics import metrics_cells, metrics_columns
-
-__all__ = ["human_duration", "printer_for", "since", "table", "wants_table"]
 
 TABLE_API_VERSION = "meta.k8s.io/v1"
 INCLUDE_OBJECT_VALUES = ("None", "Metadata", "Object")

@@ -14,6 +14,7 @@ from sandbox.controllers.base import (DELETED, Controller, controller_ref, key_o
                                       spec_changed, split_key)
 from sandbox.controllers.rollout import RS
 from sandbox.controllers.selectors import selector_of
+from sandbox.machinery import conditions
 from sandbox.machinery.errors import StatusError
 
 DEPLOYMENTS = rt_of("apps", "deployments")
@@ -191,8 +192,8 @@ class DeploymentController(Controller):
                 return new, olds
             status = d.setdefault("status", {})
             dirty = self._set_revision(d, new.annotations.get(rollout.REVISION, ""))
-            if self._has_deadline(d) and rollout.condition(status, "Progressing") is None:
-                rollout.set_condition(status, rollout.new_condition(
+            if self._has_deadline(d) and conditions.find(status.get("conditions"), "Progressing") is None:
+                conditions.set_deployment_condition(status, conditions.new_deployment_condition(
                     "Progressing", "True", rollout.FOUND_NEW_RS, f'Found new replica set "{new.name}"',
                     self.clock.timestamp()))
                 dirty = True
@@ -239,7 +240,7 @@ class DeploymentController(Controller):
                                 manager=MANAGER)
         dirty = self._set_revision(d, str(revision))
         if not existed and self._has_deadline(d):
-            rollout.set_condition(status, rollout.new_condition(
+            conditions.set_deployment_condition(status, conditions.new_deployment_condition(
                 "Progressing", "True", rollout.NEW_RS_CREATED, f'Created new replica set "{created["metadata"]["name"]}"',
                 self.clock.timestamp()))
             dirty = True
@@ -294,14 +295,14 @@ class DeploymentController(Controller):
         if not self._has_deadline(d):
             return d
         status = d.setdefault("status", {})
-        cond = rollout.condition(status, "Progressing")
+        cond = conditions.find(status.get("conditions"), "Progressing")
         paused_cond = cond is not None and cond.get("reason") == rollout.PAUSED
         paused = bool((d.get("spec") or {}).get("paused"))
         if paused and not paused_cond:
-            rollout.set_condition(status, rollout.new_condition("Progressing", "Unknown", rollout.PAUSED,
+            conditions.set_deployment_condition(status, conditions.new_deployment_condition("Progressing", "Unknown", rollout.PAUSED,
                                                                 "Deployment is paused", self.clock.timestamp()))
         elif not paused and paused_cond:
-            rollout.set_condition(status, rollout.new_condition("Progressing", "Unknown", rollout.RESUMED,
+            conditions.set_deployment_condition(status, conditions.new_deployment_condition("Progressing", "Unknown", rollout.RESUMED,
                                                                 "Deployment is resumed", self.clock.timestamp()))
         else:
             return d

@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from sandbox.controllers.podutil import parse_time
+from sandbox.machinery import conditions, timestamps
 
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
@@ -177,7 +177,7 @@ class RS:
     @property
     def created(self) -> tuple:
         meta = self.obj["metadata"]
-        return (parse_time(meta.get("creationTimestamp")) or 0.0, meta["name"])
+        return (timestamps.epoch(meta.get("creationTimestamp")) or 0.0, meta["name"])
 
 
 def by_creation(rss: list[RS]) -> list[RS]:
@@ -456,37 +456,6 @@ def cleanup_candidates(d: dict, old_rss: list[RS]) -> list[RS]:
 
 
 # status and conditions -----------------------------------------------------------------------------------------
-def condition(status: dict, kind: str) -> dict | None:
-    for c in status.get("conditions") or []:
-        if c.get("type") == kind:
-            return c
-    return None
-
-
-def new_condition(kind: str, status: str, reason: str, message: str, now: str) -> dict:
-    return {"type": kind, "status": status, "lastUpdateTime": now, "lastTransitionTime": now,
-            "reason": reason, "message": message}
-
-
-def set_condition(status: dict, cond: dict) -> None:
-    """SetDeploymentCondition: unchanged status and reason keep the old condition; an unchanged status keeps
-    its lastTransitionTime; the condition moves to the end of the list."""
-    current = condition(status, cond["type"])
-    if current and current["status"] == cond["status"] and current.get("reason") == cond["reason"]:
-        return
-    if current and current["status"] == cond["status"]:
-        cond["lastTransitionTime"] = current["lastTransitionTime"]
-    status["conditions"] = [c for c in status.get("conditions") or [] if c.get("type") != cond["type"]] + [cond]
-
-
-def remove_condition(status: dict, kind: str) -> None:
-    remaining = [c for c in status.get("conditions") or [] if c.get("type") != kind]
-    if remaining:
-        status["conditions"] = remaining
-    else:
-        status.pop("conditions", None)
-
-
 def calculate_status(d: dict, all_rss: list[RS], new: RS | None, now: str) -> dict:
     rss = [rs for rs in all_rss if rs is not None]
     available = sum(int(rs.status.get("availableReplicas") or 0) for rs in rss)
@@ -505,10 +474,10 @@ def calculate_status(d: dict, all_rss: list[RS], new: RS | None, now: str) -> di
     if old.get("conditions"):
         status["conditions"] = [dict(c) for c in old["conditions"]]
     if available >= replicas_of(d) - max_unavailable(d):
-        set_condition(status, new_condition("Available", "True", MIN_AVAILABLE,
+        conditions.set_deployment_condition(status, conditions.new_deployment_condition("Available", "True", MIN_AVAILABLE,
                                             "Deployment has minimum availability.", now))
     else:
-        set_condition(status, new_condition("Available", "False", MIN_UNAVAILABLE,
+        conditions.set_deployment_condition(status, conditions.new_deployment_condition("Available", "False", MIN_UNAVAILABLE,
                                             "Deployment does not have minimum availability.", now))
     return status
 
@@ -533,14 +502,14 @@ def timed_out(d: dict, status: dict, now_wall: float, time_scale: float) -> bool
     """DeploymentTimedOut: no progress for progressDeadlineSeconds (simulated) since the Progressing
     condition's lastUpdateTime."""
     deadline = (d.get("spec") or {}).get("progressDeadlineSeconds")
-    cond = condition(status, "Progressing")
+    cond = conditions.find(status.get("conditions"), "Progressing")
     if deadline is None or cond is None:
         return False
     if cond.get("reason") == NEW_RS_AVAILABLE:
         return False
     if cond.get("reason") == TIMED_OUT:
         return True
-    since = parse_time(cond.get("lastUpdateTime"))
+    since = timestamps.epoch(cond.get("lastUpdateTime"))
     return since is not None and (now_wall - since) * time_scale > deadline
 
 
@@ -549,9 +518,9 @@ def rollout_status(d: dict, all_rss: list[RS], new: RS | None, now: str, now_wal
     """syncRolloutStatus: the status plus the Progressing condition (and ReplicaFailure copied from the RSs)."""
     status = calculate_status(d, all_rss, new, now)
     if (d.get("spec") or {}).get("progressDeadlineSeconds") is None:
-        remove_condition(status, "Progressing")
+        conditions.remove_deployment_condition(status, "Progressing")
     else:
-        current = condition(status, "Progressing")
+        current = conditions.find(status.get("conditions"), "Progressing")
         done = (status.get("replicas", 0) == status.get("updatedReplicas", 0) and current is not None
                 and current.get("reason") == NEW_RS_AVAILABLE)
         if not done:
@@ -559,37 +528,37 @@ def rollout_status(d: dict, all_rss: list[RS], new: RS | None, now: str, now_wal
             if complete(d, status):
                 message = f'ReplicaSet "{name}" has successfully progressed.' if name else \
                     f'Deployment "{d["metadata"]["name"]}" has successfully progressed.'
-                set_condition(status, new_condition("Progressing", "True", NEW_RS_AVAILABLE, message, now))
+                conditions.set_deployment_condition(status, conditions.new_deployment_condition("Progressing", "True", NEW_RS_AVAILABLE, message, now))
             elif progressing(d, status):
                 message = f'ReplicaSet "{name}" is progressing.' if name else \
                     f'Deployment "{d["metadata"]["name"]}" is progressing.'
-                cond = new_condition("Progressing", "True", RS_UPDATED, message, now)
+                cond = conditions.new_deployment_condition("Progressing", "True", RS_UPDATED, message, now)
                 if current is not None:
                     if current["status"] == "True":
                         cond["lastTransitionTime"] = current["lastTransitionTime"]
-                    remove_condition(status, "Progressing")
-                set_condition(status, cond)
+                    conditions.remove_deployment_condition(status, "Progressing")
+                conditions.set_deployment_condition(status, cond)
             elif timed_out(d, status, now_wall, time_scale):
                 message = f'ReplicaSet "{name}" has timed out progressing.' if name else \
                     f'Deployment "{d["metadata"]["name"]}" has timed out progressing.'
-                set_condition(status, new_condition("Progressing", "False", TIMED_OUT, message, now))
-    failure = next((condition(rs.status, "ReplicaFailure") for rs in all_rss
-                    if rs is not None and condition(rs.status, "ReplicaFailure")), None)
+                conditions.set_deployment_condition(status, conditions.new_deployment_condition("Progressing", "False", TIMED_OUT, message, now))
+    failure = next((conditions.find(rs.status.get("conditions"), "ReplicaFailure") for rs in all_rss
+                    if rs is not None and conditions.find(rs.status.get("conditions"), "ReplicaFailure")), None)
     if failure:
-        set_condition(status, {**failure, "lastUpdateTime": failure.get("lastTransitionTime", now)})
+        conditions.set_deployment_condition(status, {**failure, "lastUpdateTime": failure.get("lastTransitionTime", now)})
     else:
-        remove_condition(status, "ReplicaFailure")
+        conditions.remove_deployment_condition(status, "ReplicaFailure")
     return status
 
 
 def seconds_until_deadline(d: dict, status: dict, now_wall: float, time_scale: float) -> float | None:
     """requeueStuckDeployment: simulated seconds until the progress deadline would pass (None: no need)."""
     deadline = (d.get("spec") or {}).get("progressDeadlineSeconds")
-    cond = condition(status, "Progressing")
+    cond = conditions.find(status.get("conditions"), "Progressing")
     if deadline is None or cond is None or complete(d, status) or cond.get("reason") in (NEW_RS_AVAILABLE,
                                                                                         TIMED_OUT):
         return None
-    since = parse_time(cond.get("lastUpdateTime"))
+    since = timestamps.epoch(cond.get("lastUpdateTime"))
     if since is None:
         return None
     return max(deadline - (now_wall - since) * time_scale, 0.0) + 1.0

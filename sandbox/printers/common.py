@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Callable
 
 from sandbox.machinery import labels, schemas
+from sandbox.machinery.timestamps import epoch
 
 
 @dataclass(frozen=True)
@@ -57,16 +57,6 @@ def human_duration(seconds: float) -> str:
         years, days = hours // 24 // 365, hours // 24 % 365
         return f"{years}y" if days == 0 else f"{years}y{days}d"
     return f"{hours // 24 // 365}y"
-
-
-def epoch(timestamp) -> float | None:
-    """Seconds since the epoch of an RFC 3339 timestamp (None when unset or malformed)."""
-    if not isinstance(timestamp, str) or not timestamp:
-        return None
-    try:
-        return datetime.fromisoformat(timestamp).timestamp()
-    except ValueError:
-        return None
 
 
 def since(timestamp, now: float) -> str:

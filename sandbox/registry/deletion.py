@@ -4,9 +4,9 @@ that terminate until finalized, and the answer (the object, or a Status) a DELET
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+import time
 
-from sandbox.machinery import errors
+from sandbox.machinery import errors, timestamps
 from sandbox.machinery.errors import Cause, StatusError
 from sandbox.machinery.resources import ResourceType
 from sandbox.registry import strategies
@@ -147,7 +147,7 @@ def check_dry_run(values) -> bool:
 
 
 def _now_plus(seconds: int) -> str:
-    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return timestamps.rfc3339(int(time.time() + seconds))
 
 
 def _propagation_finalizers(meta: dict, policy: str | None) -> bool:

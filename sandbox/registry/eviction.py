@@ -55,9 +55,9 @@ class EvictionMixin:
         deletion.check_preconditions("", "Pod", old["metadata"], preconditions or {})  # getLatestPod's
         new = json.loads(dumps(old))
         status = new.setdefault("status", {})
-        status["conditions"] = conditions.set_condition(status.get("conditions"), "DisruptionTarget", "True",
-                                                        "EvictionByEvictionAPI", "Eviction API: evicting",
-                                                        self.clock.timestamp())
+        status["conditions"] = conditions.set_condition_in_list(
+            status.get("conditions"), "DisruptionTarget", "True", "EvictionByEvictionAPI", "Eviction API: evicting",
+            self.clock.timestamp())
         written = self._write_update(pods, old, new, "status", False, "", recorded=True)  # not a client's fields
         if (preconditions or {}).get("resourceVersion"):
             preconditions = {**preconditions, "resourceVersion": written["metadata"]["resourceVersion"]}

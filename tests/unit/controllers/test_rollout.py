@@ -3,6 +3,7 @@ import pytest
 
 from sandbox.controllers import rollout
 from sandbox.controllers.rollout import RS
+from sandbox.machinery import conditions
 
 
 def deploy(replicas=10, surge="25%", unavailable="25%", strategy="RollingUpdate", **spec):
@@ -156,14 +157,14 @@ def test_status_and_conditions():
 
 def test_progress_deadline_times_out_in_simulated_seconds():
     d = deploy(3, progressDeadlineSeconds=600)
-    d["status"] = {"replicas": 3, "updatedReplicas": 3, "conditions": [rollout.new_condition(
+    d["status"] = {"replicas": 3, "updatedReplicas": 3, "conditions": [conditions.new_deployment_condition(
         "Progressing", "True", rollout.RS_UPDATED, "m", "2026-01-01T00:00:00Z")]}
     start = 1767225600.0  # 2026-01-01T00:00:00Z
     assert not rollout.timed_out(d, d["status"], start + 5, time_scale=100)
     assert rollout.timed_out(d, d["status"], start + 7, time_scale=100)
     stuck = rs("new", 3, available=0)  # no progress since the condition was written
     early = rollout.rollout_status(d, [stuck], stuck, "T", start + 5, 100)
-    assert rollout.condition(early, "Progressing")["reason"] == rollout.RS_UPDATED
+    assert conditions.find(early["conditions"], "Progressing")["reason"] == rollout.RS_UPDATED
     status = rollout.rollout_status(d, [stuck], stuck, "T", start + 7, 100)
     progressing = {c["type"]: c for c in status["conditions"]}["Progressing"]
     assert (progressing["status"], progressing["reason"]) == ("False", rollout.TIMED_OUT)

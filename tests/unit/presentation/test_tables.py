@@ -3,6 +3,7 @@ import pytest
 
 from sandbox.api import tables
 from sandbox.machinery import errors, resources
+from sandbox.printers.common import human_duration
 
 NOW = 1_800_000_000.0  # a fixed "now" so ages are exact
 
@@ -40,7 +41,7 @@ def meta(name, age=60, **extra):
     (3 * 365 * 86400 + 10 * 86400, "3y10d"), (9 * 365 * 86400, "9y"),
 ])
 def test_human_duration_matches_apimachinery(seconds, expected):
-    assert tables.human_duration(seconds) == expected
+    assert human_duration(seconds) == expected
 
 
 # --- pods ---------------------------------------------------------------------------------------------------
