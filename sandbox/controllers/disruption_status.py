@@ -7,7 +7,7 @@ import json
 from typing import Callable
 
 from sandbox.machinery import podutil, timestamps
-from sandbox.controllers.rollout import scaled_value
+from sandbox.machinery.intstr import scaled_value
 from sandbox.machinery import conditions, disruption_budgets
 
 DELETION_TIMEOUT = 120.0  # simulated seconds an evicted pod has to be seen terminating (DeletionTimeout)
