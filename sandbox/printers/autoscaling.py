@@ -2,6 +2,8 @@
 additionalPrinterColumns, rendered the way the apiextensions table convertor renders them)."""
 from __future__ import annotations
 
+import functools
+
 from .common import Column, Printer, age_column, age_of, as_dict, as_int, as_list, dig, doc, name_column, name_of, since
 
 
@@ -105,7 +107,8 @@ def _crd_cell(value, column_type: str):
     return value
 
 
-def _scaledobject_printer() -> Printer:
+@functools.cache
+def scaled_object_printer() -> Printer:
     """KEDA 2.16's additionalPrinterColumns for scaledobjects.keda.sh (Age is their `date` column)."""
     columns = [
         ("ScaleTargetKind", "string", lambda o: dig(o, "status", "scaleTargetKind")),
@@ -128,7 +131,11 @@ def _scaledobject_printer() -> Printer:
     return Printer((name_column(), *(Column(name, kind) for name, kind, _ in columns), Column("Age", "date")), row)
 
 
-def printers() -> dict:
-    return {("autoscaling/v2", "HorizontalPodAutoscaler"): _hpa_printer("autoscaling/v2"),
-            ("autoscaling/v1", "HorizontalPodAutoscaler"): _hpa_printer("autoscaling/v1"),
-            ("keda.sh", "ScaledObject"): _scaledobject_printer()}
+@functools.cache
+def hpa_v2_printer() -> Printer:
+    return _hpa_printer("autoscaling/v2")
+
+
+@functools.cache
+def hpa_v1_printer() -> Printer:
+    return _hpa_printer("autoscaling/v1")

@@ -1,6 +1,8 @@
 """Nodes, namespaces, events and the small config objects (configmaps, secrets, service accounts)."""
 from __future__ import annotations
 
+import functools
+
 from typing import Callable
 
 from .common import (Column, Printer, age_column, age_of, as_dict, as_int, as_list, dig, doc, name_column, name_of,
@@ -42,7 +44,8 @@ def _node_row(node: dict, now: float, wide: bool) -> list:
             info.get("containerRuntimeVersion") or "<unknown>"]
 
 
-def _node_printer() -> Printer:
+@functools.cache
+def node_printer() -> Printer:
     info, status = "io.k8s.api.core.v1.NodeSystemInfo", "io.k8s.api.core.v1.NodeStatus"
     return Printer((
         name_column(), Column("Status", description="The status of the node"),
@@ -56,7 +59,8 @@ def _node_printer() -> Printer:
     ), _node_row)
 
 
-def _namespace_printer() -> Printer:
+@functools.cache
+def namespace_printer() -> Printer:
     return Printer((name_column(), Column("Status", description="The status of the namespace"), age_column()),
                    lambda obj, now, wide: [name_of(obj), dig(obj, "status", "phase", default=""), age_of(obj, now)])
 
@@ -86,7 +90,8 @@ def _event_row(event: dict, now: float, wide: bool) -> list:
             _event_source(event), str(event.get("message", "")).strip(), first, count, name_of(event)]
 
 
-def _event_printer() -> Printer:
+@functools.cache
+def event_printer() -> Printer:
     d, ref = "io.k8s.api.core.v1.Event", "io.k8s.api.core.v1.ObjectReference"
     return Printer((
         Column("Last Seen", description=doc(d, "lastTimestamp")), Column("Type", description=doc(d, "type")),
@@ -104,7 +109,8 @@ def _count_printer(definition: str, column: str, field_name: str, count: Callabl
                    lambda obj, now, wide: [name_of(obj), count(obj), age_of(obj, now)])
 
 
-def _secret_printer() -> Printer:
+@functools.cache
+def secret_printer() -> Printer:
     d = "io.k8s.api.core.v1.Secret"
     return Printer((name_column(), Column("Type", description=doc(d, "type")),
                     Column("Data", description=doc(d, "data")), age_column()),
@@ -112,14 +118,12 @@ def _secret_printer() -> Printer:
                                            age_of(obj, now)])
 
 
-def printers() -> dict:
-    return {
-        ("", "Node"): _node_printer(),
-        ("", "Namespace"): _namespace_printer(),
-        ("", "Event"): _event_printer(),
-        ("", "ConfigMap"): _count_printer("io.k8s.api.core.v1.ConfigMap", "Data", "data",
-                                          lambda o: len(as_dict(o, "data")) + len(as_dict(o, "binaryData"))),
-        ("", "Secret"): _secret_printer(),
-        ("", "ServiceAccount"): _count_printer("io.k8s.api.core.v1.ServiceAccount", "Secrets", "secrets",
-                                               lambda o: len(as_list(o, "secrets"))),
-    }
+@functools.cache
+def config_map_printer() -> Printer:
+    return _count_printer("io.k8s.api.core.v1.ConfigMap", "Data", "data",
+                          lambda o: len(as_dict(o, "data")) + len(as_dict(o, "binaryData")))
+
+
+@functools.cache
+def service_account_printer() -> Printer:
+    return _count_printer("io.k8s.api.core.v1.ServiceAccount", "Secrets", "secrets", lambda o: len(as_list(o, "secrets")))

@@ -25,9 +25,17 @@ class Column:
 
 @dataclass(frozen=True)
 class Printer:
+    """A kind's Table: its columns, and a function from an object to the cells of every column."""
     columns: tuple[Column, ...]
     row: Callable[[dict, float, bool], list]  # (object, now, wide) -> cells for every column
     conditions: Callable[[dict], list] = lambda obj: []
+
+    def table_columns(self, objects: list[dict]) -> tuple[Column, ...]:
+        """The columns of a table of these objects (most printers have fixed columns)."""
+        return self.columns
+
+    def cells(self, obj: dict, now: float, wide: bool, columns: tuple[Column, ...]) -> list:
+        return self.row(obj, now, wide)
 
 
 def human_duration(seconds: float) -> str:

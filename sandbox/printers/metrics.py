@@ -1,9 +1,11 @@
 """metrics-server's own tables for PodMetrics and NodeMetrics: NAME, one column per resource, WINDOW."""
 from __future__ import annotations
 
+import functools
+
 from sandbox.machinery import quantity
 
-from .common import Column, as_dict, as_list
+from .common import Column, Printer, as_dict, as_list
 
 
 def _quantity_sum(values: list) -> str:
@@ -44,3 +46,18 @@ def metrics_cells(obj: dict, columns: tuple[Column, ...]) -> list:
     usage = _usages(obj)
     return [as_dict(obj, "metadata").get("name", ""),
             *(_quantity_sum(usage.get(c.name, [])) for c in columns[1:-1]), obj.get("window", "")]
+
+
+class MetricsPrinter(Printer):
+    """metrics-server prints its own table: its columns are the resources the objects measure."""
+
+    def table_columns(self, objects: list[dict]) -> tuple[Column, ...]:
+        return metrics_columns(objects)
+
+    def cells(self, obj: dict, now: float, wide: bool, columns: tuple[Column, ...]) -> list:
+        return metrics_cells(obj, columns)
+
+
+@functools.cache
+def metrics_printer() -> Printer:
+    return MetricsPrinter((), lambda obj, now, wide: [])

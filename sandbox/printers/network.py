@@ -1,6 +1,8 @@
 """Services, Endpoints and EndpointSlices (printService, printEndpoints, printEndpointSlice)."""
 from __future__ import annotations
 
+import functools
+
 from .common import (Column, Printer, age_column, age_of, as_dict, as_int, as_list, doc, format_labels, more,
                      name_column, name_of)
 
@@ -61,7 +63,8 @@ def _service_row(obj: dict, now: float, wide: bool) -> list:
             format_labels(spec.get("selector"))]
 
 
-def _service_printer() -> Printer:
+@functools.cache
+def service_printer() -> Printer:
     d = "io.k8s.api.core.v1.ServiceSpec"
     return Printer((
         name_column(), Column("Type", description=doc(d, "type")),
@@ -93,7 +96,8 @@ def _host_port(ip: str, port: int) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
-def _endpoints_printer() -> Printer:
+@functools.cache
+def endpoints_printer() -> Printer:
     return Printer((name_column(), Column("Endpoints", description=doc("io.k8s.api.core.v1.Endpoints", "subsets")),
                     age_column()),
                    lambda obj, now, wide: [name_of(obj), endpoints_addresses(obj), age_of(obj, now)])
@@ -116,7 +120,8 @@ def _slice_endpoints(endpoints) -> str:
     return more([str(a) for a in addresses[:3]], len(addresses), 3, "<unset>")
 
 
-def _endpointslice_printer() -> Printer:
+@functools.cache
+def endpoint_slice_printer() -> Printer:
     d = "io.k8s.api.discovery.v1.EndpointSlice"
     return Printer((
         name_column(), Column("AddressType", description=doc(d, "addressType")),
@@ -125,7 +130,3 @@ def _endpointslice_printer() -> Printer:
     ), lambda obj, now, wide: [name_of(obj), obj.get("addressType", ""), _slice_ports(obj.get("ports")),
                                _slice_endpoints(as_list(obj, "endpoints")), age_of(obj, now)])
 
-
-def printers() -> dict:
-    return {("", "Service"): _service_printer(), ("", "Endpoints"): _endpoints_printer(),
-            ("discovery.k8s.io", "EndpointSlice"): _endpointslice_printer()}

@@ -2,6 +2,8 @@
 states (ContainerCreating, CrashLoopBackOff, Completed, Terminating...), RESTARTS with the last restart's age."""
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 from .common import (Column, Printer, age_column, age_of, as_dict, as_int, as_list, dig, doc, epoch, human_duration,
@@ -145,7 +147,8 @@ def _pod_conditions(pod: dict) -> list:
     return []
 
 
-def _pod_printer() -> Printer:
+@functools.cache
+def pod_printer() -> Printer:
     return Printer((
         name_column(),
         Column("Ready", description="The aggregate readiness state of this pod for accepting traffic."),
@@ -159,6 +162,3 @@ def _pod_printer() -> Printer:
         Column("Readiness Gates", priority=1, description=doc("io.k8s.api.core.v1.PodSpec", "readinessGates")),
     ), _pod_row, _pod_conditions)
 
-
-def printers() -> dict:
-    return {("", "Pod"): _pod_printer()}

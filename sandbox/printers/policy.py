@@ -1,6 +1,8 @@
 """PodDisruptionBudgets (printPodDisruptionBudget)."""
 from __future__ import annotations
 
+import functools
+
 from .common import Column, Printer, age_column, age_of, as_dict, as_int, name_column, name_of
 
 
@@ -15,7 +17,8 @@ def _pdb_row(obj: dict, now: float, wide: bool) -> list:
             as_int(as_dict(obj, "status").get("disruptionsAllowed")), age_of(obj, now)]
 
 
-def _pdb_printer() -> Printer:
+@functools.cache
+def pod_disruption_budget_printer() -> Printer:
     # these descriptions are the printer's own words, not the API's field docs
     return Printer((
         name_column(), Column("Min Available", description="The minimum number of pods that must be available."),
@@ -24,6 +27,3 @@ def _pdb_printer() -> Printer:
         age_column(),
     ), _pdb_row)
 
-
-def printers() -> dict:
-    return {("policy", "PodDisruptionBudget"): _pdb_printer()}

@@ -2,6 +2,8 @@
 the Job printer is kube-apiserver's, for the kind that comes next (a kind cluster prints its load Job alike)."""
 from __future__ import annotations
 
+import functools
+
 from sandbox.machinery import labels
 
 from .common import (Column, Printer, age_column, age_of, as_dict, as_int, as_list, container_cells, dig, doc, epoch,
@@ -19,7 +21,8 @@ def _deployment_row(obj: dict, now: float, wide: bool) -> list:
             selector_string(spec.get("selector"))]
 
 
-def _deployment_printer() -> Printer:
+@functools.cache
+def deployment_printer() -> Printer:
     d = "io.k8s.api.apps.v1.Deployment"
     return Printer((
         name_column(), Column("Ready", description="Number of the pod with ready state"),
@@ -38,7 +41,8 @@ def _replicaset_row(obj: dict, now: float, wide: bool) -> list:
             labels.format_label_selector(spec.get("selector"))]
 
 
-def _replicaset_printer() -> Printer:
+@functools.cache
+def replica_set_printer() -> Printer:
     d = "io.k8s.api.apps.v1.ReplicaSet"
     return Printer((
         name_column(), Column("Desired", "integer", doc(d + "Spec", "replicas")),
@@ -78,6 +82,7 @@ def _job_row(job: dict, now: float, wide: bool) -> list:
             *container_cells(as_dict(spec, "template", "spec")), selector_string(spec.get("selector"))]
 
 
+@functools.cache
 def job_printer() -> Printer:
     d = "io.k8s.api.batch.v1.Job"
     return Printer((
@@ -89,7 +94,3 @@ def job_printer() -> Printer:
         Column("Selector", priority=1, description=doc(d + "Spec", "selector")),
     ), _job_row)
 
-
-def printers() -> dict:
-    """The printers of the kinds the sandbox serves (job_printer() waits for Jobs to be served)."""
-    return {("apps", "Deployment"): _deployment_printer(), ("apps", "ReplicaSet"): _replicaset_printer()}

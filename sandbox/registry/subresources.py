@@ -1,28 +1,33 @@
-"""Subresources and sibling APIs that are not plain objects: scale (autoscaling/v1 Scale over a deployment or
-replica set), pods/binding (the scheduler's write), pods/log (simulated text) and metrics.k8s.io (read from the
-workload model). pods/eviction has its own module (eviction.py)."""
+"""Subresources that are not the object itself: scale (an autoscaling/v1 Scale over any kind whose registration
+serves it: spec.replicas, status.replicas and the selector), pods/binding (the scheduler's write) and pods/log
+(simulated text). pods/eviction has its own module (eviction.py)."""
 from __future__ import annotations
 
 import json
 
-from sandbox.machinery import errors, fields, labels, patching, resources
+from sandbox.machinery import errors, labels, patching, resources
 from sandbox.machinery.errors import Cause
 from sandbox.machinery.resources import ResourceType
+from sandbox.registry.options import WriteOptions
 from sandbox.registry.patch_types import APPLY_PATCH, JSON_PATCH, MERGE_PATCH
 from sandbox.simulation import logs as simulated_logs
 from sandbox.storage.store import dumps
 
 
 class SubresourceMixin:
-    """Registry's scale, bind, pod_log and metrics reads (mixed into Registry, whose helpers they use)."""
+    """Registry's scale, bind and pod_log (mixed into Registry, whose helpers they use)."""
+
+    def _serves_scale(self, rt: ResourceType) -> bool:
+        kind = self.kind(rt)
+        return kind.scale is True
 
     def get_scale(self, rt: ResourceType, namespace: str | None, name: str) -> dict:
-        if "scale" not in rt.subresources:
+        if not self._serves_scale(rt):
             raise errors.not_found(rt.group, f"{rt.plural}/scale", name)
         return _scale_of(self.get(rt, namespace, name))
 
-    def _update_scale(self, rt, namespace, name, body, dry_run, field_manager) -> dict:
-        if "scale" not in rt.subresources:
+    def _update_scale(self, rt, namespace, name, body, options: WriteOptions) -> dict:
+        if not self._serves_scale(rt):
             raise errors.not_found(rt.group, f"{rt.plural}/scale", name)
         if not isinstance(body, dict):
             raise errors.bad_request("the body of a scale update must be an autoscaling/v1 Scale")
@@ -39,9 +44,9 @@ class SubresourceMixin:
         new = json.loads(dumps(old))
         new["metadata"]["resourceVersion"] = meta.get("resourceVersion") or ""
         new.setdefault("spec", {})["replicas"] = replicas
-        return _scale_of(self._write_update(rt, old, new, "", dry_run, field_manager))
+        return _scale_of(self._write_update(rt, old, new, "", options))
 
-    def _patch_scale(self, rt, namespace, name, patch_type, patch, dry_run, field_manager) -> dict:
+    def _patch_scale(self, rt, namespace, name, patch_type, patch, options: WriteOptions) -> dict:
         scale = self.get_scale(rt, namespace, name)
         if patch_type == APPLY_PATCH:
             raise errors.unsupported_media_type(patch_type)
@@ -51,7 +56,7 @@ class SubresourceMixin:
             patched = patching.apply_merge_patch(scale, patch)
         else:
             patched = patching.apply_strategic_merge_patch(scale, patch, "autoscaling/v1", "Scale")
-        return self._update_scale(rt, namespace, name, patched, dry_run, field_manager)
+        return self._update_scale(rt, namespace, name, patched, options)
 
     def bind(self, namespace: str, name: str, node_name: str, *, dry_run: bool = False) -> dict:
         """pods/<name>/binding: what the scheduler writes (spec.nodeName is otherwise immutable)."""
@@ -90,30 +95,6 @@ class SubresourceMixin:
         if container not in names + init_names:
             raise errors.bad_request(f"container {container} is not valid for pod {name}")
         return simulated_logs.pod_log(pod, container, tail_lines=tail_lines)
-
-    # metrics.k8s.io -------------------------------------------------------------------------------------------
-    def _metrics(self, rt: ResourceType, namespace: str | None, label_selector: str = "",
-                 field_selector: str = "") -> list[dict]:
-        provider = self.metrics_provider
-        if provider is None:
-            items = []
-        elif rt.kind == "PodMetrics":
-            items = provider.pod_metrics(namespace)
-        else:
-            items = provider.node_metrics()
-        if label_selector:
-            selector = labels.parse(label_selector)
-            items = [i for i in items if selector.matches(i.get("metadata", {}).get("labels"))]
-        if field_selector:
-            selector = fields.parse(field_selector, rt)
-            items = [i for i in items if selector.matches(i)]
-        return items
-
-    def _metric(self, rt: ResourceType, namespace: str | None, name: str) -> dict:
-        for item in self._metrics(rt, namespace):
-            if item.get("metadata", {}).get("name") == name:
-                return item
-        raise errors.not_found(rt.group, rt.plural, name)
 
 
 def _scale_of(obj: dict) -> dict:

@@ -4,12 +4,14 @@ answered on create and never stored (no uid, no resourceVersion). The sandbox's 
 every access review is allowed, with the reason an RBAC cluster-admin binding would give."""
 from __future__ import annotations
 
-from sandbox.machinery import errors, field_errors
+from sandbox.machinery import errors, field_errors, fields, resources
 from sandbox.machinery.field_errors import GoRepr, go_quote
 from sandbox.machinery.resources import ResourceType
+from sandbox.printers import default_printer
+from sandbox.registry.kind import Kind, Storage
+from sandbox.registry.strategy import Strategy
 
 GROUP = "authorization.k8s.io"
-KINDS = {GROUP: ("SelfSubjectAccessReview", "SelfSubjectRulesReview"), "authentication.k8s.io": ("SelfSubjectReview",)}
 # The one user the bearer token authenticates, named after the kubeconfig's user. The authenticator adds
 # system:authenticated to every authenticated user; the user belongs to no other group (its rights come from the
 # binding below, to the user itself).
@@ -23,10 +25,6 @@ ALL_RULES = {
     "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
     "incomplete": False,
 }
-
-
-def is_review(rt: ResourceType) -> bool:
-    return rt.kind in KINDS.get(rt.group, ())
 
 
 def answer(rt: ResourceType, obj: dict, now: str) -> dict:
@@ -70,3 +68,20 @@ def _go_non_resource(value):
         return None
     return GoRepr(f"v1.NonResourceAttributes{{Path:{go_quote(str(value.get('path', '')))}, "
                   f"Verb:{go_quote(str(value.get('verb', '')))}}}")
+
+
+class ReviewStorage(Storage):
+    """The reviews' REST storage: Create answers, nothing is stored."""
+
+    def create(self, rt: ResourceType, namespace: str | None, obj: dict) -> dict:
+        return answer(rt, obj, self.registry.clock.timestamp())
+
+
+def _review_kind(rt: ResourceType) -> Kind:
+    return Kind(types=(rt,), strategy=Strategy(), defaults=None, validate=None, printer=default_printer,
+                field_labels=fields.labels(), scale=False, storage=ReviewStorage)
+
+
+KINDS = tuple(_review_kind(resources.lookup(group, "v1", plural)) for group, plural in (
+    ("authentication.k8s.io", "selfsubjectreviews"), ("authorization.k8s.io", "selfsubjectaccessreviews"),
+    ("authorization.k8s.io", "selfsubjectrulesreviews")))
