@@ -12,7 +12,7 @@ import pytest
 
 from helpers import cli, kind
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_help_lists_every_command(capsys):

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import kind
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def commands(steps) -> list[str]:
