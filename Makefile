@@ -1,6 +1,6 @@
 # The two commands the README opens with, and the steps they share.
 # `make lab`  : JupyterLab with the sandbox cluster started (KIND=1 for a kind cluster instead)
-# `make test` : the whole test suite (unit, sandbox integration, app with redis-server, nbval over every notebook)
+# `make test` : the whole test suite (unit, sandbox integration, the app against Valkey, nbval over every notebook)
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin

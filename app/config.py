@@ -5,6 +5,7 @@ so a container with a typo in its manifest exits with one clear log line instead
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -16,6 +17,9 @@ from urllib.parse import urlsplit
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # safe inside Redis keys and SCAN patterns
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 LOG_LEVELS = ("debug", "info", "warning", "error")
+LOAD_MODES = ("orders", "get")
+DEFAULT_ORDER = '{"amount": 42, "customerName": "load-generator", "productId": "keyboard"}'
+MAX_LOAD_RATE = 10000  # far beyond what one Python process sends; a typo (an extra zero or two) stops here
 
 
 class ConfigError(ValueError):
@@ -57,6 +61,21 @@ class WorkerConfig:
     log_level: str
 
 
+@dataclass(frozen=True)
+class LoadConfig:
+    target_url: str  # scheme://host:port, no path: the API's Service, e.g. http://containo-orders-frontend:1337
+    mode: str  # "orders": POST /api/orders; "get": GET of `path`
+    path: str
+    order: bytes  # the JSON body "orders" posts, encoded once
+    rate: float  # requests per second, kept on an open-loop schedule
+    duration: float  # seconds; 0: no time limit
+    requests: int  # how many requests in all; 0: no limit (the first of the two limits reached ends the run)
+    concurrency: int  # most requests in flight at once
+    timeout: float  # seconds per request, connecting included
+    report_every: float  # seconds between two load.progress lines
+    log_level: str
+
+
 class _Env:
     """Typed reads of one environment mapping; each raises ConfigError naming the variable."""
 
@@ -77,6 +96,12 @@ class _Env:
             bound = "greater than 0" if positive else f"at least {minimum:g}"
             raise ConfigError(f"{name} must be a finite number {bound}, got {raw!r}")
         return value
+
+    def whole_number(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        raw = self.text(name, str(default))
+        if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+            raise ConfigError(f"{name} must be a whole number between {minimum} and {maximum}, got {raw!r}")
+        return int(raw)
 
     def port(self, name: str, default: int) -> int:
         raw = self.text(name, str(default))
@@ -102,6 +127,12 @@ class _Env:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"{name} must be an http:// or https:// URL, got {value!r}")
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name, default).lower()
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
         return value
 
     def log_level(self) -> str:
@@ -161,5 +192,40 @@ def worker(environ: Mapping[str, str] = os.environ) -> WorkerConfig:
         heartbeat=env.number("WORKER_HEARTBEAT_SECONDS", 5.0, positive=True),
         confirmation_ttl=int(ttl),
         redis_timeout=env.number("REDIS_TIMEOUT_SECONDS", 2.0, positive=True),
+        log_level=env.log_level(),
+    )
+
+
+def load(environ: Mapping[str, str] = os.environ) -> LoadConfig:
+    env = _Env(environ)
+    target = env.http_url("LOAD_TARGET_URL", "http://containo-orders-frontend:1337")
+    if urlsplit(target).path or urlsplit(target).query:
+        raise ConfigError(f"LOAD_TARGET_URL must be scheme://host:port without a path (LOAD_MODE and LOAD_PATH "
+                          f"choose the path), got {target!r}")
+    mode = env.choice("LOAD_MODE", "orders", LOAD_MODES)
+    path = env.text("LOAD_PATH", "/")
+    if not path.startswith("/") or any(ch.isspace() for ch in path):
+        raise ConfigError(f"LOAD_PATH must start with '/' and contain no spaces, got {path!r}")
+    order = env.text("LOAD_ORDER", DEFAULT_ORDER)
+    try:
+        parsed = json.loads(order)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise ConfigError(f"LOAD_ORDER must be a JSON object such as {DEFAULT_ORDER}, got {order!r}")
+    rate = env.number("LOAD_RATE", 10.0, positive=True)
+    if rate > MAX_LOAD_RATE:
+        raise ConfigError(f"LOAD_RATE must be at most {MAX_LOAD_RATE} requests per second, got {rate:g}")
+    return LoadConfig(
+        target_url=target,
+        mode=mode,
+        path=path,
+        order=json.dumps(parsed, separators=(",", ":")).encode(),
+        rate=rate,
+        duration=env.number("LOAD_DURATION_SECONDS", 0.0),
+        requests=env.whole_number("LOAD_REQUESTS", 0, minimum=0, maximum=10**9),
+        concurrency=env.whole_number("LOAD_CONCURRENCY", 50, minimum=1, maximum=10000),
+        timeout=env.number("LOAD_TIMEOUT_SECONDS", 5.0, positive=True),
+        report_every=env.number("LOAD_REPORT_SECONDS", 5.0, positive=True),
         log_level=env.log_level(),
     )

@@ -87,14 +87,15 @@ def cmd_up(args: argparse.Namespace) -> int:
         _start_sandbox(args)
         return 0
     cluster = kind.cluster_exists(kind.query(kind.get_clusters()))
-    lb = kind.lb_state(kind.query(kind.inspect_running()))
+    host = kind.this_host()
+    lb = kind.lb_state(kind.query(kind.inspect_running()), host.port_mapping)
     steps = kind.up_plan(cluster_exists=cluster, lb_state=lb, build=not args.skip_build,
-                         load_balancer=not args.no_load_balancer)
+                         load_balancer=not args.no_load_balancer, port_mapping=host.port_mapping)
     if cluster:
         print(f"kind cluster '{kind.CLUSTER}' exists: keeping it (workshop down --kind deletes it)")
     kind.run_plan(steps, dry_run=args.dry_run)
     print(("\n(dry run: nothing was executed)\n" if args.dry_run else f"\nkind cluster ready: context {kind.CONTEXT}\n")
-          + kind.load_balancer_note(not args.no_load_balancer)
+          + kind.load_balancer_note(not args.no_load_balancer, host)
           + "\nNext: workshop lab --kind")
     return 0
 
@@ -107,7 +108,8 @@ def cmd_down(args: argparse.Namespace) -> int:
             print(f"(kind cluster '{kind.CLUSTER}' still exists: `workshop down --kind` deletes it)")
         return 0
     steps = kind.down_plan(cluster_exists=kind.cluster_exists(kind.query(kind.get_clusters())),
-                           lb_state=kind.lb_state(kind.query(kind.inspect_running())))
+                           lb_state=kind.lb_state(kind.query(kind.inspect_running())),
+                           load_balancers=bool((kind.query(kind.list_load_balancers()) or "").split()))
     if not steps:
         print(f"nothing to do: no kind cluster '{kind.CLUSTER}' and no cloud-provider-kind container")
     kind.run_plan(steps, dry_run=args.dry_run)
@@ -242,8 +244,8 @@ def parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_up)
 
     down = sub.add_parser("down", help="stop the sandbox, or with --kind delete the kind cluster")
-    down.add_argument("--kind", action="store_true", help=f"delete the kind cluster '{kind.CLUSTER}' and the "
-                      "cloud-provider-kind container")
+    down.add_argument("--kind", action="store_true", help=f"stop cloud-provider-kind (it removes its load "
+                      f"balancers), remove its container and delete the kind cluster '{kind.CLUSTER}'")
     down.add_argument("--dry-run", action="store_true", help="print the commands without running them")
     down.set_defaults(func=cmd_down)
 

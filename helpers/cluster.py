@@ -152,7 +152,28 @@ def connect(cluster: str | None = None, *, context: str | None = None, learner: 
     contexts, current_name = _contexts(kubeconfig)
     choice = guard.check(choice, contexts, current_name, kubeconfig)
     _current = _open(choice, kubeconfig, namespace, learner)
+    use_pod_network(_current)
     return _current
+
+
+def use_pod_network(conn: Connection | None) -> str | None:
+    """On the sandbox, give this kernel the network a machine next to a kind cluster has: LoadBalancer addresses
+    and node ports answer, while pod IPs, cluster IPs and cluster names fail at once with a message naming
+    `kubectl port-forward` (sandbox/README.md, "Pod network"). Anywhere else, take that away again. Returns the
+    routing table used, or None."""
+    from sandbox import kubeconfig as sandbox_kubeconfig  # with the simulator; small, stdlib and yaml only
+    from sandbox.pod_network import layer
+    table = None
+    if conn is not None and conn.cluster == "sandbox" and conn.kubeconfig:
+        try:
+            table = (sandbox_kubeconfig.read(conn.kubeconfig)["pod_network"] or {}).get("table")
+        except (OSError, KeyError, StopIteration, ValueError, TypeError, AttributeError):
+            table = None  # a kubeconfig we did not write: no pod network to join
+    if table:
+        layer.install_host(table)
+    else:
+        layer.uninstall()
+    return table
 
 
 def connected() -> Connection | None:
@@ -171,6 +192,7 @@ def disconnect() -> None:
     if _current is not None:
         _current.api.client.close()
     _current = None
+    use_pod_network(None)
 
 
 def friendly(function):

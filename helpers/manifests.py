@@ -145,6 +145,11 @@ def localize(obj: dict, namespace: str, namespaced: Callable[[dict], bool]) -> d
     return obj
 
 
+def app_image() -> str:
+    """The image that runs the app's code on this cluster: WORKSHOP_IMAGE when set, else the one kind loads."""
+    return os.environ.get(APP_IMAGE_ENV) or APP_IMAGE
+
+
 def _replace_app_image(value, image: str):
     """Every container running the app image (`containo-orders:<tag>`) runs `image` instead: only kind's nodes have
     the locally built one, so a named cluster pulls it from a registry (set WORKSHOP_IMAGE)."""

@@ -1,4 +1,5 @@
-"""`workshop check`: is this machine ready for the workshop? Each failed check says exactly how to fix it.
+"""`workshop check`: is this machine ready for the workshop? Each failed check says exactly how to fix it; on the kind
+path it also says how a LoadBalancer's address is reached from this machine (directly, or on a published port).
 
 The checks are pure functions of what was observed (command output, file contents), so they are unit-tested
 offline; gather() does the observing, through a `run` function that tests replace.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass
@@ -141,9 +143,24 @@ def apiservice_check(name: str, what: str, output: str | None, fix: str) -> Chec
     return Check(what, "fail", f"APIService {name} is not Available: {reason}", fix)
 
 
+def load_balancer_access_check(host: kind.Host) -> Check:
+    """Which case applies to this machine: a LoadBalancer's IP answers here, or Docker publishes it on localhost."""
+    if host.port_mapping:
+        return Check("load balancer access", "ok", f"{host.name}: a LoadBalancer's EXTERNAL-IP does not answer from "
+                     f"here, so workshop up --kind starts cloud-provider-kind with "
+                     f"{kind.addons()['cloudProviderKind']['portMappingFlag']} (each Service on a localhost port: "
+                     f"`{shlex.join(kind.published_ports())}`); fallback: `{' '.join(kind.port_forward())}`")
+    return Check("load balancer access", "ok", f"{host.name}: a LoadBalancer's EXTERNAL-IP answers from here; "
+                 f"fallback: `{' '.join(kind.port_forward())}`")
+
+
 def load_balancer_check(state: str) -> Check:
     if state == "running":
         return Check("load balancer", "ok", f"cloud-provider-kind is running (container {kind.LB_CONTAINER})")
+    if state == "outdated":
+        return Check("load balancer", "warn", "cloud-provider-kind was started with another port mapping than this "
+                     "machine needs: a LoadBalancer's address may not answer from here",
+                     "workshop up --kind (it replaces the container)")
     return Check("load balancer", "warn", f"cloud-provider-kind is {state}: LoadBalancer Services stay <pending>",
                  f"workshop up --kind starts it; or use `{' '.join(kind.port_forward())}`")
 
@@ -184,24 +201,26 @@ def gather(*, kind_path: bool, run: Run | None = None, read: Callable[[str], str
         checks.append(memory_check(_int(total), "Docker VM"))
     checks += inotify_checks(_int(read("/proc/sys/fs/inotify/max_user_watches")),
                              _int(read("/proc/sys/fs/inotify/max_user_instances")), platform)
+    host = kind.docker_host(platform, run(kind.docker_operating_system()) if docker_info else None)
+    if docker_info:
+        checks.append(load_balancer_access_check(host))
     if docker_info and kind.cluster_exists(run(kind.get_clusters())):
-        checks += cluster_checks(run)
+        checks += cluster_checks(run, host)
     else:
         checks.append(Check("cluster", "skip",
                             f"no kind cluster '{kind.CLUSTER}' yet: `workshop up --kind` creates it"))
     return checks
 
 
-def cluster_checks(run: Run) -> list[Check]:
-    """The add-ons chapter 06 needs, on the existing kind cluster."""
+def cluster_checks(run: Run, host: kind.Host) -> list[Check]:
+    """The add-ons chapter 06 needs, on the existing kind cluster, and the load balancer as this host needs it."""
     fix = "workshop up --kind (re-running it installs what is missing and waits for it)"
     get = lambda name: run(kind.kubectl("get", "apiservice", name, "-o", "json"))  # noqa: E731
-    return [
-        Check("cluster", "ok", f"kind cluster '{kind.CLUSTER}' exists (context {kind.CONTEXT})"),
-        apiservice_check("v1beta1.metrics.k8s.io", "metrics-server", get("v1beta1.metrics.k8s.io"), fix),
-        apiservice_check("v1beta1.external.metrics.k8s.io", "KEDA", get("v1beta1.external.metrics.k8s.io"), fix),
-        load_balancer_check(kind.lb_state(run(kind.inspect_running()))),
-    ]
+    checks = [Check("cluster", "ok", f"kind cluster '{kind.CLUSTER}' exists (context {kind.CONTEXT})")]
+    for addon, name in kind.WAITED_ADDONS.items():  # the APIServices `workshop up --kind` waits for
+        services = kind.addons()[addon]["apiServices"]
+        checks += [apiservice_check(service, name, get(service), fix) for service in services]
+    return checks + [load_balancer_check(kind.lb_state(run(kind.inspect_running()), host.port_mapping))]
 
 
 MARKS = {"ok": "[ ok ]", "warn": "[warn]", "fail": "[FAIL]", "skip": "[skip]"}

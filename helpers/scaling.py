@@ -13,8 +13,9 @@ watch_scaling() (helpers.scaling_watch) draws replicas and the metric over time 
 
 On the sandbox nothing is sent anywhere: no container runs. The load and the orders are set in the sandbox's
 workload model through its simulation API (/simulation/v1, not a Kubernetes API), and what these helpers print
-says "[simulation]". On kind or a cluster you named they do the real thing: a load-generator Job sends HTTP
-requests to the API's Service, a Job POSTs real orders through it, and the queue's length is read from Redis.
+says "[simulation]". On kind or a cluster you named they do the real thing: a load-generator pod POSTs orders to
+the API's Service, a Job POSTs n real orders through it (both run `python -m app.load` from the app's image,
+helpers/load_jobs.py), and the queue's length is read from Redis.
 """
 from __future__ import annotations
 
@@ -66,9 +67,9 @@ def sandbox_time_scale(conn: Connection) -> float | None:
 def quiet_workload(conn: Connection, namespace: str) -> None:
     """No load and no waiting orders left over from an earlier run, so a chapter starts quiet (ensure_chapter and
     reset call this). Sandbox: every simulated load stopped, every simulated queue emptied with nothing flowing
-    in. Real cluster: the load-generator Job deleted, and the Redis list emptied when the queue is running."""
+    in. Real cluster: the load generator's pod deleted, and the Redis list emptied when the queue is running."""
     if not is_sandbox(conn):
-        _delete_load_job(conn, namespace)
+        _delete_load_generator(conn, namespace)
         queue = conn.api.read("apps/v1", "Deployment", QUEUE_SERVICE, namespace)
         if ((queue or {}).get("status") or {}).get("readyReplicas"):
             redis_cli(conn, namespace, "DEL", QUEUE_LIST)
@@ -100,8 +101,8 @@ def generate_load(rps: float, target: str = API, *, namespace: str | None = None
     """Send `rps` requests per second to the Service `target` (the API's LoadBalancer Service by default).
 
     Sandbox: the workload model spreads the simulated requests over the Service's ready pods, whose CPU and
-    memory rise accordingly (nothing is sent). Real cluster: a Job runs fortio against the Service until
-    stop_load(). Calling it again changes the rate.
+    memory rise accordingly (nothing is sent). Real cluster: a pod running the app's load generator POSTs orders
+    to the Service until stop_load(). Calling it again changes the rate.
     """
     conn = current()
     namespace = namespace or conn.namespace
@@ -112,15 +113,16 @@ def generate_load(rps: float, target: str = API, *, namespace: str | None = None
         print(f"[simulation] {rps:g} requests/s offered to service/{target}: the sandbox's workload model turns "
               f"them into CPU and memory on its ready pods (nothing is sent).")
         return
-    _delete_load_job(conn, namespace)
+    _delete_load_generator(conn, namespace)
     if rps == 0:
         print(f"no load on service/{target}")
         return
-    _create(conn, load_jobs.load_job(rps, target, port, namespace))
+    _create(conn, load_jobs.load_pod(rps, target, port, namespace))
     with quietly():
-        wait_for_pods(f"job-name={load_jobs.LOAD_JOB}", count=1, namespace=namespace, timeout=JOB_TIMEOUT)
-    print(f"job.batch/{load_jobs.LOAD_JOB} running: fortio sends {rps:g} requests/s to "
-          f"{load_jobs.service_url(target, port)} until stop_load().")
+        wait_for_pods(load_jobs.LOAD_SELECTOR, count=1, namespace=namespace, timeout=JOB_TIMEOUT)
+    print(f"pod/{load_jobs.LOAD_POD} running: it POSTs {rps:g} orders/s to "
+          f"{load_jobs.service_url(target, port, '/api/orders')} until stop_load() (its log: kubectl logs "
+          f"{load_jobs.LOAD_POD}).")
 
 
 @friendly
@@ -132,8 +134,8 @@ def stop_load(target: str = API, *, namespace: str | None = None) -> None:
         simulation(conn, "PUT", f"{namespace}/load/services/{target}", {"requestsPerSecond": 0})
         print(f"[simulation] no more requests offered to service/{target}.")
         return
-    gone = _delete_load_job(conn, namespace)
-    print(f"job.batch/{load_jobs.LOAD_JOB} {'deleted: the load stopped' if gone else 'was not running'}.")
+    gone = _delete_load_generator(conn, namespace)
+    print(f"pod/{load_jobs.LOAD_POD} {'deleted: the load stopped' if gone else 'was not running'}.")
 
 
 def service_port(conn: Connection, namespace: str, service: str) -> int:
@@ -153,18 +155,17 @@ def _create(conn: Connection, obj: dict) -> dict:
                             params={"fieldManager": "workshop"})
 
 
-def _delete_load_job(conn: Connection, namespace: str) -> bool:
-    """Delete the load generator and wait until it and its pods are gone (Foreground: the Job goes last)."""
-    res = conn.api.resource("batch/v1", "Job")
+def _delete_load_generator(conn: Connection, namespace: str) -> bool:
+    """Delete the load generator's pod and wait until it is gone (SIGTERM: it logs its final summary first)."""
+    res = conn.api.resource("v1", "Pod")
     try:
-        conn.api.request("DELETE", res.path(namespace, load_jobs.LOAD_JOB),
-                         body={"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"})
+        conn.api.request("DELETE", res.path(namespace, load_jobs.LOAD_POD))
     except ApiException as exc:
         if exc.status == 404:
             return False
         raise
-    with quietly():  # Foreground deletion: the Job is gone only once its pods are
-        wait_for_deleted("jobs", load_jobs.LOAD_JOB, namespace=namespace, timeout=JOB_TIMEOUT)
+    with quietly():
+        wait_for_deleted("pods", load_jobs.LOAD_POD, namespace=namespace, timeout=JOB_TIMEOUT)
     return True
 
 

@@ -39,6 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="events kept to resume watches from (older resourceVersions get 410 Expired)")
     parser.add_argument("--bookmark-interval", type=float, default=60.0, help="seconds between watch bookmarks")
     parser.add_argument("--no-controllers", action="store_true", help="serve the API only (for tests)")
+    parser.add_argument("--pod-network", action="store_true",
+                        help="run the pod network (service proxy, DNS, routing table) for pod processes")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
@@ -83,6 +85,11 @@ async def serve(args: argparse.Namespace) -> None:
     if not args.no_controllers:
         controllers = ControllerManager(registry, clock, nodes=args.nodes, root_ca=files.ca_pem)
         await controllers.start()
+    network = None
+    if args.pod_network:  # the process runtime's network; off until the process kubelet uses it
+        from sandbox.pod_network import PodNetwork
+        network = PodNetwork(registry, clock)
+        await network.start()
     tune_gc()
     app = make_app(registry, token, bookmark_interval=args.bookmark_interval)
     runner = web.AppRunner(app, access_log=log if args.verbose else None, handle_signals=False,
@@ -92,13 +99,18 @@ async def serve(args: argparse.Namespace) -> None:
     await site.start()
     port = runner.addresses[0][1]
     url = f"https://127.0.0.1:{port}"
-    kubeconfig.write(args.kubeconfig, url, files.ca_pem, token)
+    if network is not None:
+        network.set_api_server(port)
+    kubeconfig.write(args.kubeconfig, url, files.ca_pem, token,
+                     pod_network=network.kubeconfig_extension() if network is not None else None)
     print(f"sandbox listening on {url}; kubeconfig {Path(args.kubeconfig).resolve()}", flush=True)
     await stop.wait()
     log.info("stopping")
     store.close_watchers()
     if controllers is not None:
         await controllers.stop()
+    if network is not None:
+        await network.stop()
     await runner.cleanup()
     store.close()
 

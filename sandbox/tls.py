@@ -1,6 +1,12 @@
-"""The sandbox's TLS material: a CA and a server certificate for 127.0.0.1/localhost, made at first start with
-trustme. kubectl only sends a bearer token over TLS, so the sandbox serves HTTPS and the CA goes into the
-kubeconfig. With a state directory the files persist, so clients keep trusting the sandbox across restarts."""
+"""The sandbox's TLS material: a CA and a server certificate, made at first start with trustme. kubectl only
+sends a bearer token over TLS, so the sandbox serves HTTPS and the CA goes into the kubeconfig. With a state
+directory the files persist, so clients keep trusting the sandbox across restarts.
+
+The certificate names what kube-apiserver's serving certificate names on kind: 127.0.0.1 and localhost (the
+kubeconfig's address), the `kubernetes` Service's cluster IP and DNS names, and the control plane node's IP, so
+an in-cluster client in a pod (https://kubernetes.default.svc, through the pod network) verifies it too. A state
+directory made before these names were added keeps its old certificate: `workshop sandbox reset` makes a new
+one."""
 from __future__ import annotations
 
 import os
@@ -11,7 +17,12 @@ from pathlib import Path
 
 import trustme
 
+from sandbox.registry.allocators import KUBERNETES_SERVICE_IP
+from sandbox.simulation.network import node_ip
+
 CA_FILE, CERT_FILE, KEY_FILE = "ca.crt", "server.crt", "server.key"
+SERVER_NAMES = ("127.0.0.1", "localhost", KUBERNETES_SERVICE_IP, "kubernetes", "kubernetes.default",
+                "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", node_ip(0))
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def generate() -> TLSFiles:
     ca = trustme.CA(organization_name="containo workshop sandbox")
-    server = ca.issue_cert("127.0.0.1", "localhost", common_name="sandbox-apiserver")
+    server = ca.issue_cert(*SERVER_NAMES, common_name="sandbox-apiserver")
     return TLSFiles(ca.cert_pem.bytes(), b"".join(blob.bytes() for blob in server.cert_chain_pems),
                     server.private_key_pem.bytes())
 

@@ -16,10 +16,14 @@ ALLOWED = {
     "printers": {"machinery"},
     "storage": {"machinery"},
     "autoscaling": {"machinery"},
-    "simulation": {"machinery", "autoscaling"},
+    # simulation/logs.py writes the simulated containers' logs as records of the runtime's log format
+    "simulation": {"machinery", "autoscaling", "runtime"},
     "registry": {"machinery", "printers", "storage", "simulation", "clock"},
-    "api": {"machinery", "printers", "registry", "storage", "simulation"},
-    "controllers": {"machinery", "autoscaling", "simulation", "clock", "registry"},
+    # the container runtime and the pod network serve the registry's kubelet contract (registry/kubelet_connection.py)
+    "runtime": {"machinery", "simulation", "registry"},
+    "pod_network": {"machinery", "simulation", "registry"},
+    "api": {"machinery", "printers", "registry", "storage", "simulation", "runtime"},
+    "controllers": {"machinery", "autoscaling", "simulation", "clock", "registry", "runtime"},
 }
 
 

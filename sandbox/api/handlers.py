@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox.api import requests, tables, watch as watch_stream
+from sandbox.api import pod_logs, requests, streams, tables, watch as watch_stream
 from sandbox.api.requests import RequestQuery, Target
 from sandbox.api.responses import json_response, raw_response
 from sandbox.machinery import errors
@@ -23,7 +23,8 @@ BOOKMARK_INTERVAL = web.AppKey("bookmark_interval", float)
 
 # The methods each subresource serves (anything else is 405, as the apiserver registers no handler for it).
 SUBRESOURCE_METHODS = {"status": ("GET", "PUT", "PATCH"), "scale": ("GET", "PUT", "PATCH"), "log": ("GET",),
-                       "binding": ("POST",), "eviction": ("POST",), "finalize": ("PUT",)}
+                       "binding": ("POST",), "eviction": ("POST",), "finalize": ("PUT",),
+                       **{name: streams.METHODS for name in streams.SUBRESOURCES}}
 
 
 async def serve(request: web.Request, target: Target) -> web.StreamResponse:
@@ -61,10 +62,13 @@ async def serve_subresource(request: web.Request, t: Target) -> web.StreamRespon
     return await _serve_verb(request, t)
 
 
-async def _pod_log(request: web.Request, t: Target) -> web.Response:
-    q = RequestQuery(request)
-    text = request.app[REGISTRY].pod_log(t.namespace, t.name, q.get("container") or None, q.int("tailLines"))
-    return web.Response(text=text, content_type="text/plain")
+async def _pod_log(request: web.Request, t: Target) -> web.StreamResponse:
+    return await pod_logs.serve(request, request.app[REGISTRY], t.namespace, t.name)
+
+
+async def _pod_connection(request: web.Request, t: Target) -> web.StreamResponse:
+    """exec, attach, portforward: api/streams/ upgrades the connection."""
+    return await streams.serve(request, request.app[REGISTRY], t.namespace, t.name, t.subresource)
 
 
 async def _get_scale(request: web.Request, t: Target) -> web.Response:
@@ -90,7 +94,8 @@ async def _evict(request: web.Request, t: Target) -> web.Response:
 
 
 SUBRESOURCE_HANDLERS = {("log", "GET"): _pod_log, ("scale", "GET"): _get_scale, ("binding", "POST"): _bind,
-                        ("eviction", "POST"): _evict}
+                        ("eviction", "POST"): _evict,
+                        **{(name, method): _pod_connection for name in streams.SUBRESOURCES for method in streams.METHODS}}
 
 
 # reads ----------------------------------------------------------------------------------------------------------

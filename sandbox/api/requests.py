@@ -18,7 +18,6 @@ from sandbox.registry import kinds
 from sandbox.registry.options import DeleteOptions, WriteOptions, check_dry_run
 
 TABLE_VERSIONS = ("v1", "v1beta1")
-UNSIMULATED = ("exec", "attach", "portforward", "proxy")  # they need a running container
 
 
 def not_served() -> StatusError:
@@ -51,10 +50,9 @@ def target(group: str, version: str, rest: list[str]) -> Target:
         raise not_served()
     name = rest[1] if len(rest) > 1 else None
     subresource = rest[2] if len(rest) > 2 else ""
-    if subresource in UNSIMULATED and rt.plural in ("pods", "services", "nodes") and not rt.group:
-        raise StatusError(400, "BadRequest", f"{rt.plural}/{subresource} is not available in the workshop sandbox: "
-                          "its pods are simulated and no container runs (use a kind cluster for exec, attach, "
-                          "port-forward and proxy)")
+    if subresource == "proxy" and rt.plural in ("pods", "services", "nodes") and not rt.group:
+        raise StatusError(400, "BadRequest", f"{rt.plural}/proxy is not available in the workshop sandbox (use "
+                          "kubectl port-forward, or a kind cluster)")
     if subresource and subresource not in _subresources(rt):
         raise not_served()
     if (name is not None and not _valid_path_segment(name)) or \

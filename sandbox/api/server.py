@@ -53,12 +53,15 @@ async def _errors(request: web.Request, handler):
 
 
 def _authenticate(token: str):
-    expected = f"Bearer {token}".encode()
+    expected = token.encode()
 
     @web.middleware
     async def authenticate(request: web.Request, handler):
-        given = request.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
+        # As kube-apiserver's bearertoken authenticator reads the header: the scheme in any case (the kubernetes
+        # client's in-cluster config sends "bearer <token>"), the token its second space-separated word.
+        parts = request.headers.get("Authorization", "").strip().split(" ")
+        given = parts[1].encode() if len(parts) >= 2 and parts[0].lower() == "bearer" else b""
+        if not given or not hmac.compare_digest(given, expected):
             return status_response(errors.unauthorized())
         return await handler(request)
     return authenticate

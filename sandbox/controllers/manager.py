@@ -1,7 +1,9 @@
 """kube-controller-manager, kube-scheduler, the kubelets and cloud-provider-kind of the sandbox in one object:
 `ControllerManager(registry, clock, nodes=3, root_ca=pem)`, then `await start()` (nodes exist when it returns)
 and `await stop()`. All controllers share one set of informers fed by the Registry and one event recorder.
-`root_ca` is the PEM the kube-root-ca.crt ConfigMaps carry: the server's CA when given, else a CA made here."""
+`root_ca` is the PEM the kube-root-ca.crt ConfigMaps carry: the server's CA when given, else a CA made here.
+It also answers for the nodes when the API server calls them (registry.kubelet: logs, exec, attach,
+port-forward), with the simulated node's answers."""
 from __future__ import annotations
 
 import asyncio
@@ -28,10 +30,14 @@ from sandbox.controllers.scaled_object import ScaledObjectController
 from sandbox.controllers.scheduler import Scheduler
 from sandbox.controllers.service import ServiceController
 from sandbox.controllers.serviceaccount import ServiceAccountController
+from sandbox.controllers.simulated_node import SimulatedNode
+from sandbox.machinery import resources
+from sandbox.machinery.errors import StatusError
 from sandbox.registry.trusted import TrustedWrites
 from sandbox.simulation import nodes as simulated_nodes
 
 log = logging.getLogger(__name__)
+_PODS = resources.lookup("", "v1", "pods")
 
 CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, ReplicaSetController, Scheduler,
                Kubelet, ServiceController, EndpointSliceController, EndpointsController, ServiceAccountController,
@@ -50,10 +56,17 @@ class ControllerManager:
         if isinstance(root_ca, bytes):
             root_ca = root_ca.decode()
         ctx = Context(writer, clock, self.informers, self.recorder, self.nodes, root_ca)
+        registry.kubelet = SimulatedNode(self._current_pod)
         self.node_controller = NodeController(ctx)
         self.controllers = [self.node_controller] + [cls(ctx) for cls in CONTROLLERS]
         self._events: asyncio.Task | None = None
         self.running = False
+
+    def _current_pod(self, namespace: str, name: str) -> dict | None:
+        try:
+            return self.registry.get(_PODS, namespace, name)
+        except StatusError:
+            return None
 
     def controller(self, name: str):
         return next(c for c in self.controllers if c.name == name)

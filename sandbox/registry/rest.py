@@ -41,6 +41,7 @@ class Registry(UpdateMixin, DeletionMixin, SubresourceMixin, EvictionMixin):
     def __init__(self, store: Store, clock: Clock | None = None, *, bookmark_interval: float = 60.0):
         self.store, self.clock = store, clock or Clock()
         self.metrics_provider = None  # set by the autoscaling simulation: .pod_metrics(ns) / .node_metrics()
+        self.kubelet = None  # the nodes (registry/kubelet_connection.py), set by the controller manager
         self.bookmark_interval = bookmark_interval
         self._namespace_phases: dict[str, tuple[str, str | None]] = {}  # name -> (stored text, status.phase)
         # Each kind's own storage, made once: operation -> storage key -> the method that takes it over or hooks in.

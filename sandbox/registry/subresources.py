@@ -1,16 +1,18 @@
 """Subresources that are not the object itself: scale (an autoscaling/v1 Scale over any kind whose registration
 serves it: spec.replicas, status.replicas and the selector), pods/binding (the scheduler's write) and pods/log
-(simulated text). pods/eviction has its own module (eviction.py)."""
+(checked here as kube-apiserver's LogREST checks it, then read from the node, registry.kubelet). pods/eviction has
+its own module (eviction.py)."""
 from __future__ import annotations
 
 import json
+from typing import AsyncIterator
 
 from sandbox.machinery import errors, labels, patching, resources
 from sandbox.machinery.errors import Cause
 from sandbox.machinery.resources import ResourceType
 from sandbox.registry.options import WriteOptions
+from sandbox.registry.kubelet_connection import LogOptions, NodeError
 from sandbox.registry.patch_types import APPLY_PATCH, JSON_PATCH, MERGE_PATCH
-from sandbox.simulation import logs as simulated_logs
 from sandbox.storage.store import dumps
 
 
@@ -78,23 +80,28 @@ class SubresourceMixin:
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
     # pods/log -------------------------------------------------------------------------------------------------
-    def pod_log(self, namespace: str, name: str, container: str | None = None, tail_lines: int | None = None) -> str:
+    def pod_log(self, namespace: str, name: str, container: str | None = None,
+                options: LogOptions | None = None) -> AsyncIterator[bytes]:
+        """What kube-apiserver's LogREST does before it streams the kubelet's answer: validate the options
+        (422), find the pod (404) and the container (400), then ask the pod's node. A pod without a node has
+        nowhere to read from and answers empty; what the node refuses becomes the Status the API server passes
+        on (NodeError 400: BadRequest with the kubelet's words), before the first byte or while streaming."""
+        options = options or LogOptions()
+        causes = log_option_causes(options)
+        if causes:
+            raise errors.invalid("", "PodLogOptions", name, causes)
         pod = self._stored(resources.lookup("", "v1", "pods"), namespace, name)
-        spec = pod.get("spec") or {}
-        names = [c.get("name") for c in spec.get("containers") or []]
-        init_names = [c.get("name") for c in spec.get("initContainers") or []]
-        if not container:
-            default = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
-            if len(names) == 1 or default in names:
-                container = default if default in names else names[0]
-            else:
-                choices = f"choose one of: [{' '.join(names)}]"
-                if init_names:
-                    choices += f" or one of the init containers: [{' '.join(init_names)}]"
-                raise errors.bad_request(f"a container name must be specified for pod {name}, {choices}")
-        if container not in names + init_names:
-            raise errors.bad_request(f"container {container} is not valid for pod {name}")
-        return simulated_logs.pod_log(pod, container, tail_lines=tail_lines)
+        container = log_container(pod, container)
+        node = (pod.get("spec") or {}).get("nodeName")
+        if not node:
+            return _nothing()
+        if self.kubelet is None:  # no controllers: no node to ask
+            raise errors.not_found("", "nodes", node)
+        try:
+            stream = self.kubelet.logs(pod, container, options)
+        except NodeError as e:
+            raise node_status(e, name) from None
+        return _passed_on(stream, name)
 
 
 def _scale_of(obj: dict) -> dict:
@@ -108,3 +115,84 @@ def _scale_of(obj: dict) -> dict:
             "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
                          if k in meta},
             "spec": {"replicas": spec.get("replicas", 1)}, "status": scale_status}
+
+
+# pods/log: kube-apiserver's side ----------------------------------------------------------------------------------
+def log_option_causes(options: LogOptions) -> list[Cause]:
+    """ValidatePodLogOptions, with its messages."""
+    causes = []
+    if options.tail_lines is not None and options.tail_lines < 0:
+        causes.append(Cause("tailLines", f"Invalid value: {options.tail_lines}: must be greater than or equal to 0",
+                            "FieldValueInvalid"))
+    if options.limit_bytes is not None and options.limit_bytes < 1:
+        causes.append(Cause("limitBytes", f"Invalid value: {options.limit_bytes}: must be greater than 0",
+                            "FieldValueInvalid"))
+    if options.since_seconds is not None and options.since_time is not None:
+        causes.append(Cause("", "Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified",
+                            "FieldValueForbidden"))
+    elif options.since_seconds is not None and options.since_seconds < 1:
+        causes.append(Cause("sinceSeconds", f"Invalid value: {options.since_seconds}: must be greater than 0",
+                            "FieldValueInvalid"))
+    if options.stream not in LOG_STREAMS:
+        causes.append(Cause("stream", f'Unsupported value: "{options.stream}": supported values: '
+                            + ", ".join(f'"{s}"' for s in LOG_STREAMS), "FieldValueNotSupported"))
+    if options.stream != "All" and options.tail_lines is not None:
+        causes.append(Cause("", "Forbidden: `tailLines` and specific `stream` are mutually exclusive for now",
+                            "FieldValueForbidden"))
+    return causes
+
+
+LOG_STREAMS = ("Stdout", "Stderr", "All")
+
+
+def log_container(pod: dict, container: str | None) -> str:
+    """validateContainer: the only container when none is named, else one the pod has (its init and ephemeral
+    containers count). kubectl reads the kubectl.kubernetes.io/default-container annotation itself; the API
+    server does not."""
+    spec, name = pod.get("spec") or {}, pod["metadata"]["name"]
+    every = [c.get("name") for key in ("initContainers", "containers", "ephemeralContainers")
+             for c in spec.get(key) or []]
+    if not container:
+        regular = spec.get("containers") or []
+        if len(regular) == 1:
+            return regular[0].get("name")
+        if not regular:
+            raise errors.bad_request(f"a container name must be specified for pod {name}")
+        raise errors.bad_request(f"a container name must be specified for pod {name}, choose one of: "
+                                 f"[{' '.join(every)}]")
+    if container not in every:
+        raise errors.bad_request(f"container {container} is not valid for pod {name}")
+    return container
+
+
+def node_status(error: NodeError, name: str) -> errors.StatusError:
+    """How kube-apiserver passes on a kubelet's failed answer (GenericHttpResponseChecker): 400 and 500 with
+    the kubelet's text, anything else as a generic server response naming pods/log."""
+    if error.code == 400:
+        return errors.bad_request(error.message)
+    if error.code == 500:
+        return errors.internal(error.message)
+    details = {"name": name, "kind": "pods/log", "causes": [{"reason": "UnexpectedServerResponse",
+                                                             "message": error.message}]}
+    if error.code == 404:
+        return errors.StatusError(404, "NotFound", f"the server could not find the requested resource "
+                                  f"( pods/log {name})", details)
+    return errors.StatusError(error.code, "", f"the server responded with the status code {error.code} but did "
+                              f"not return more information ( pods/log {name})", details)
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield  # never reached: the yield makes this an async generator that ends at once
+
+
+async def _passed_on(stream: AsyncIterator[bytes], name: str) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in stream:
+            yield chunk
+    except NodeError as e:
+        raise node_status(e, name) from None
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()

@@ -1,32 +1,32 @@
-"""`kubectl logs` in the sandbox: no container runs, so the text is simulated, and its first line says so.
+"""What a simulated container "prints": no process runs it, so its log is made up, and its first line says so.
 The rest is what the image typically prints when it starts (the containo components' JSON lines, Redis' and
-nginx' banners), timestamped from the container's start. The apiserver has already checked the container
-name; a container that is not running yet gets the kubelet's own error."""
+nginx' banners), timestamped from the container's start, as CRI records on the stream the real program uses;
+`kubectl logs` then reads them through sandbox/runtime/log_format.py like any container's log, so --tail,
+--since, --timestamps, --limit-bytes and the rest apply. Pure: reads the pod only."""
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
 
-from sandbox.machinery import errors
+from sandbox.machinery.timestamps import epoch_ns as parse_rfc3339
+from sandbox.runtime.log_format import STDERR, STDOUT, LogRecord
 from sandbox.simulation import images
 
 HEADER = ("[workshop sandbox] Simulated log: no container runs in the sandbox, so these lines show what "
           "{image} typically prints. On a kind or cloud cluster `kubectl logs` shows the real output.")
-_IMAGE_ERRORS = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull")
+_MS = 1_000_000
 
 
-def pod_log(pod: dict, container: str, tail_lines: int | None = None) -> str:
-    spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    if not spec.get("nodeName"):
-        return ""  # no node yet: the apiserver has nowhere to fetch logs from and answers empty
-    definition = _container(spec, container)
-    state = _state(status, container)
-    started = _started_at(pod, container, state)
-    body = _lines(definition, started, pod)
-    if tail_lines is not None and tail_lines >= 0:
-        body = body[len(body) - tail_lines:] if tail_lines else []
+def simulated_entries(pod: dict, container: str, state: dict) -> list[LogRecord]:
+    """The records of one container instance whose state (running or terminated) gives its startedAt: the
+    header at the start, then the image's lines a few milliseconds apart."""
+    definition = _container(pod.get("spec") or {}, container)
+    started_text = (state.get("running") or state.get("terminated") or {}).get("startedAt")
+    started_ns = parse_rfc3339(started_text) if started_text else 0
+    started = datetime.fromtimestamp(started_ns // 1_000_000_000, timezone.utc)
     header = HEADER.format(image=definition.get("image") or "this image")
-    return "\n".join([header] + body) + "\n"
+    entries = [(0, STDOUT, header)] + _lines(definition, started, pod)
+    return [LogRecord(started_ns + ms * _MS, stream, (text + "\n").encode()) for ms, stream, text in entries]
 
 
 def _container(spec: dict, name: str) -> dict:
@@ -34,24 +34,6 @@ def _container(spec: dict, name: str) -> dict:
         if c.get("name") == name:
             return c
     return {"name": name}
-
-
-def _state(status: dict, name: str) -> dict:
-    for s in list(status.get("containerStatuses") or []) + list(status.get("initContainerStatuses") or []):
-        if s.get("name") == name:
-            return s.get("state") or {}
-    return {"waiting": {"reason": "ContainerCreating"}}
-
-
-def _started_at(pod: dict, container: str, state: dict) -> datetime:
-    name = pod["metadata"].get("name", "")
-    started = (state.get("running") or state.get("terminated") or {}).get("startedAt")
-    if started:
-        return datetime.strptime(started, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    reason = (state.get("waiting") or {}).get("reason") or "ContainerCreating"
-    if reason in _IMAGE_ERRORS:
-        reason = "trying and failing to pull image"
-    raise errors.bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
 
 
 def _component(container: dict) -> str | None:
@@ -63,7 +45,8 @@ def _component(container: dict) -> str | None:
     return None
 
 
-def _lines(container: dict, started: datetime, pod: dict) -> list[str]:
+def _lines(container: dict, started: datetime, pod: dict) -> list[tuple[int, str, str]]:
+    """(milliseconds after the start, stream, text) of each line."""
     image = images.parse(container.get("image") or "")
     component = _component(container)
     if component or "containo" in image.repository:
@@ -72,7 +55,7 @@ def _lines(container: dict, started: datetime, pod: dict) -> list[str]:
         return _redis(started, image.tag)
     if image.repository.endswith("/nginx"):
         return _nginx(started, image.tag)
-    return [f"{_iso(started)} container {container.get('name')} started ({image.reference})"]
+    return [(1, STDOUT, f"{_iso(started)} container {container.get('name')} started ({image.reference})")]
 
 
 def _iso(moment: datetime, ms: int = 0) -> str:
@@ -83,7 +66,7 @@ def _env(container: dict) -> dict:
     return {e.get("name"): e.get("value", "") for e in container.get("env") or [] if isinstance(e, dict)}
 
 
-def _containo(component: str, started: datetime, container: dict, pod_name: str) -> list[str]:
+def _containo(component: str, started: datetime, container: dict, pod_name: str) -> list[tuple[int, str, str]]:
     env = _env(container)
     port = int(env.get("VALIDATOR_PORT") or 81) if component == "validator" else int(env.get("ORDERS_PORT") or 80)
     redact = lambda url: url.split("@")[-1] if url else ""
@@ -103,32 +86,33 @@ def _containo(component: str, started: datetime, container: dict, pod_name: str)
                                                 "delaySeconds": float(env.get("WORKER_DELAY_SECONDS") or 1.0)})))
     else:
         entries.append((35, ("http.listening", {"host": "0.0.0.0", "port": port})))
-    return [json.dumps({"time": _iso(started, ms), "level": "info", "component": component, "event": event,
-                        "fields": fields}) for ms, (event, fields) in entries]
+    return [(ms, STDOUT, json.dumps({"time": _iso(started, ms), "level": "info", "component": component,
+                                     "event": event, "fields": fields})) for ms, (event, fields) in entries]
 
 
-def _redis(started: datetime, tag: str) -> list[str]:
+def _redis(started: datetime, tag: str) -> list[tuple[int, str, str]]:
     version = tag.split("-")[0] if tag[:1].isdigit() else "7.4.2"
     if version.count(".") < 2:
         version += ".2" if version.count(".") == 1 else ".4.2"
     stamp = lambda ms: (started + timedelta(milliseconds=ms)).strftime("%d %b %Y %H:%M:%S.") + f"{ms % 1000:03d}"
-    return [
-        f"1:C {stamp(1)} * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
-        f"1:C {stamp(1)} * Redis version={version}, bits=64, commit=00000000, modified=0, pid=1, just started",
-        f"1:C {stamp(1)} # Warning: no config file specified, using the default config. In order to specify a "
-        f"config file use redis-server /path/to/redis.conf",
-        f"1:M {stamp(2)} * monotonic clock: POSIX clock_gettime",
-        f"1:M {stamp(3)} * Running mode=standalone, port=6379.",
-        f"1:M {stamp(3)} * Server initialized",
-        f"1:M {stamp(4)} * Ready to accept connections tcp",
+    lines = [
+        (1, f"1:C {stamp(1)} * oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
+        (1, f"1:C {stamp(1)} * Redis version={version}, bits=64, commit=00000000, modified=0, pid=1, just started"),
+        (1, f"1:C {stamp(1)} # Warning: no config file specified, using the default config. In order to specify a "
+            f"config file use redis-server /path/to/redis.conf"),
+        (2, f"1:M {stamp(2)} * monotonic clock: POSIX clock_gettime"),
+        (3, f"1:M {stamp(3)} * Running mode=standalone, port=6379."),
+        (3, f"1:M {stamp(3)} * Server initialized"),
+        (4, f"1:M {stamp(4)} * Ready to accept connections tcp"),
     ]
+    return [(ms, STDOUT, text) for ms, text in lines]  # redis logs to stdout
 
 
-def _nginx(started: datetime, tag: str) -> list[str]:
+def _nginx(started: datetime, tag: str) -> list[tuple[int, str, str]]:
     version = tag.split("-")[0] if tag[:1].isdigit() else "1.27.3"
     when = started.strftime("%Y/%m/%d %H:%M:%S")
     entry = "/docker-entrypoint.sh:"
-    return [
+    setup = [
         f"{entry} /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
         f"{entry} Looking for shell scripts in /docker-entrypoint.d/",
         f"{entry} Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
@@ -138,8 +122,12 @@ def _nginx(started: datetime, tag: str) -> list[str]:
         f"{entry} Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
         f"{entry} Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
         f"{entry} Configuration complete; ready for start up",
+    ]
+    notices = [  # nginx's error log, which the image sends to stderr
         f'{when} [notice] 1#1: using the "epoll" event method',
         f"{when} [notice] 1#1: nginx/{version}",
         f"{when} [notice] 1#1: start worker processes",
         f"{when} [notice] 1#1: start worker process 29",
     ]
+    return [(1 + i, STDOUT, text) for i, text in enumerate(setup)] + \
+        [(20 + i, STDERR, text) for i, text in enumerate(notices)]

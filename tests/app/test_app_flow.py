@@ -1,4 +1,4 @@
-"""The orders app end to end: validator, API and worker as real processes on a real redis-server."""
+"""The orders app end to end: validator, API and worker as real processes on a real Redis server (Valkey)."""
 import uuid
 
 import pytest

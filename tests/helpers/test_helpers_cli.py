@@ -80,13 +80,42 @@ def test_up_kind_without_the_tools_says_what_to_install(monkeypatch, capsys):
     assert err.startswith("workshop up: not installed (or not on PATH): docker, kind, kubectl")
 
 
-def test_down_kind_deletes_what_exists(monkeypatch, capsys):
-    outputs = {"kind get clusters": "workshop\n", "docker inspect": None}
+def fake_docker(monkeypatch, outputs: dict[str, str | None]) -> None:
+    """kind.query answers from `outputs`, by the command's first words."""
     monkeypatch.setattr(kind, "query", lambda command, runner=None: next(
         (v for k, v in outputs.items() if " ".join(command).startswith(k)), None))
+
+
+def test_down_kind_deletes_what_exists(monkeypatch, capsys):
+    fake_docker(monkeypatch, {"kind get clusters": "workshop\n", "docker inspect": None, "docker ps": ""})
     assert cli.main(["down", "--kind", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "$ kind delete cluster --name workshop" in out and "docker rm" not in out
+
+
+def test_down_kind_stops_cloud_provider_kind_with_sigterm_then_removes_leftovers_then_the_cluster(monkeypatch,
+                                                                                                   capsys):
+    fake_docker(monkeypatch, {"kind get clusters": "workshop\n", "docker inspect": "true \n",
+                              "docker ps --all --quiet": "5d2f0c\n"})
+    assert cli.main(["down", "--kind", "--dry-run"]) == 0
+    commands = [line[2:] for line in capsys.readouterr().out.splitlines() if line.startswith("$ ")]
+    assert [c.split()[:2] for c in commands] == [["docker", "stop"], ["docker", "rm"], ["docker", "rm"],
+                                                 ["kind", "delete"]]
+    assert commands[0] == "docker stop --signal SIGTERM -t 30 workshop-cloud-provider-kind"
+
+
+@pytest.mark.parametrize("platform, operating_system, flag", [("darwin", None, True), ("linux", "Docker Desktop", True),
+                                                              ("linux", "Debian GNU/Linux 13 (trixie)", False)])
+def test_up_kind_passes_the_port_mapping_flag_where_docker_runs_in_a_vm(monkeypatch, capsys, platform,
+                                                                       operating_system, flag):
+    fake_docker(monkeypatch, {"docker info --format {{.OperatingSystem}}": operating_system})
+    monkeypatch.setattr(kind.sys, "platform", platform)
+    assert cli.main(["up", "--kind", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    [start] = [line for line in out.splitlines() if line.startswith("$ docker run ")]
+    assert start.endswith("cloud-controller-manager:v0.11.1 --enable-lb-port-mapping") is flag
+    assert ("Docker publishes each Service on a localhost port" in out) is flag
+    assert "port-forward service/containo-orders-frontend 1337:1337" in out  # the fallback, in every case
 
 
 class FakeDaemon:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from helpers import preflight
+from helpers import kind, preflight
 
 KUBECTL_JSON = json.dumps({"clientVersion": {"gitVersion": "v1.37.1"}, "kustomizeVersion": "v5.8.1"})
 
@@ -109,18 +109,50 @@ def test_sandbox_path_checks_only_python_and_kubectl():
     assert preflight.python_check((3, 10, 2)).status == "fail"
 
 
+AVAILABLE = json.dumps({"status": {"conditions": [{"type": "Available", "status": "True"}]}})
+
+
+def cluster_up(operating_system: str, lb_arguments: str) -> dict[str, str]:
+    """The outputs of a machine whose kind cluster is up, with its add-ons Available."""
+    return {"kubectl version": KUBECTL_JSON, "docker info --format {{.ServerVersion}}": "28.2.2",
+            "docker info --format {{.OperatingSystem}}": operating_system, "kind version": "kind v0.33.0",
+            "kind get clusters": "workshop\n", "kubectl --context kind-workshop get apiservice": AVAILABLE,
+            "docker inspect": f"true {lb_arguments}\n"}
+
+
 def test_kind_path_on_a_ready_linux_machine_with_the_cluster_up():
-    available = json.dumps({"status": {"conditions": [{"type": "Available", "status": "True"}]}})
-    machine = Machine({"kubectl version": KUBECTL_JSON, "docker info": "28.2.2", "kind version": "kind v0.33.0",
-                       "kind get clusters": "workshop\n", "kubectl --context kind-workshop get apiservice": available,
-                       "docker inspect": "true\n"}, LINUX_FILES)
+    machine = Machine(cluster_up("Ubuntu 24.04.2 LTS", ""), LINUX_FILES)
     checks = preflight.gather(kind_path=True, run=machine.run, read=machine.files.get, which=machine.which,
                               platform="linux", python=(3, 11, 7))
     assert {c.name: c.status for c in checks} == {
         "python": "ok", "kubectl": "ok", "docker": "ok", "kind": "ok", "memory": "ok",
-        "fs.inotify.max_user_watches": "ok", "fs.inotify.max_user_instances": "ok", "cluster": "ok",
-        "metrics-server": "ok", "KEDA": "ok", "load balancer": "ok"}
-    assert preflight.report(checks).endswith("ready.")
+        "fs.inotify.max_user_watches": "ok", "fs.inotify.max_user_instances": "ok", "load balancer access": "ok",
+        "cluster": "ok", "metrics-server": "ok", "KEDA": "ok", "load balancer": "ok"}
+    asked = [" ".join(c) for c in machine.ran if "apiservice" in c]
+    assert asked == [f"kubectl --context kind-workshop get apiservice {name} -o json"
+                     for addon in ("metricsServer", "keda") for name in kind.addons()[addon]["apiServices"]]
+    text = preflight.report(checks)
+    assert "Docker Engine on Linux" in text and "EXTERNAL-IP answers from here" in text and text.endswith("ready.")
+
+
+@pytest.mark.parametrize("platform, operating_system", [("linux", "Docker Desktop"), ("darwin", "Docker Desktop"),
+                                                        ("win32", "Docker Desktop")])
+def test_the_preflight_says_which_case_applies_where_docker_runs_in_a_vm(platform, operating_system):
+    machine = Machine(cluster_up(operating_system, "--enable-lb-port-mapping"), LINUX_FILES)
+    checks = preflight.gather(kind_path=True, run=machine.run, read=machine.files.get, which=machine.which,
+                              platform=platform, python=(3, 12, 1))
+    access = next(c for c in checks if c.name == "load balancer access")
+    assert "EXTERNAL-IP does not answer from here" in access.detail and "--enable-lb-port-mapping" in access.detail
+    assert "port-forward service/containo-orders-frontend 1337:1337" in access.detail  # the fallback stays
+    assert next(c for c in checks if c.name == "load balancer").status == "ok"
+
+
+def test_a_load_balancer_started_without_port_mapping_on_docker_desktop_is_flagged():
+    machine = Machine(cluster_up("Docker Desktop", ""), LINUX_FILES)
+    checks = preflight.gather(kind_path=True, run=machine.run, read=machine.files.get, which=machine.which,
+                              platform="linux", python=(3, 12, 1))
+    lb = next(c for c in checks if c.name == "load balancer")
+    assert lb.status == "warn" and lb.fix == "workshop up --kind (it replaces the container)"
 
 
 def test_kind_path_on_a_mac_without_docker_running():

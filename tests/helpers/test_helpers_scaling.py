@@ -1,5 +1,5 @@
-"""Chapter 06's helpers without a cluster: the load and order Jobs, the HPA's arithmetic, the charts, what a run of
-watch_scaling records and when it stops, the simulation calls, and the chapter 6 checkpoint."""
+"""Chapter 06's helpers without a cluster: the load generator's pod and the order Job, the HPA's arithmetic, the
+charts, what a run of watch_scaling records and when it stops, the simulation calls, and the chapter 6 checkpoint."""
 import json
 import subprocess
 import xml.etree.ElementTree as ET
@@ -8,6 +8,7 @@ from fractions import Fraction
 import kubernetes_validate
 import pytest
 
+from app import config as app_config
 from helpers import charts, hpa_math, load_jobs, manifests, scaling, scaling_watch, wait
 from helpers.api import Resource
 from helpers.checks import Snapshot, judge
@@ -18,34 +19,54 @@ from helpers.scaling_watch import Goal, Metric, Sample, ScalingRun, Subject
 API_SELECTOR = manifests.chapter_objects(2)[0]["spec"]["selector"]["matchLabels"]
 
 
-# --- the Jobs that make real traffic ------------------------------------------------------------------------------
+# --- the pod and the Job that make real traffic ------------------------------------------------------------------
 
-def test_the_load_generator_is_a_valid_job_with_a_pinned_image_that_the_api_does_not_select():
-    job = load_jobs.load_job(200, "containo-orders-frontend", 1337, "containo-alice")
-    kubernetes_validate.validate(job, "1.37.0", strict=True)
-    pod = job["spec"]["template"]["spec"]
-    container = pod["containers"][0]
-    assert container["image"] == "fortio/fortio:1.69.4"
-    assert container["args"] == ["load", "-qps", "200", "-c", "8", "-t", "0", "-allow-initial-errors", "-timeout",
-                                 "5s", "-loglevel", "Warning", "http://containo-orders-frontend:1337/"]
-    assert job["metadata"] == {"name": "containo-load-generator", "namespace": "containo-alice",
+def env_of(pod_spec: dict) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in pod_spec["containers"][0]["env"]}
+
+
+def test_the_load_generator_is_a_valid_pod_of_the_app_image_that_the_api_does_not_select(monkeypatch):
+    monkeypatch.delenv("WORKSHOP_IMAGE", raising=False)
+    pod = load_jobs.load_pod(200, "containo-orders-frontend", 1337, "containo-alice")
+    kubernetes_validate.validate(pod, "1.37.0", strict=True)
+    container = pod["spec"]["containers"][0]
+    assert (container["image"], container["command"]) == ("containo-orders:dev", ["python", "-m", "app.load"])
+    assert env_of(pod["spec"]) == {"LOAD_TARGET_URL": "http://containo-orders-frontend:1337", "LOAD_MODE": "orders",
+                                   "LOAD_RATE": "200", "LOAD_DURATION_SECONDS": "1800", "LOAD_REPORT_SECONDS": "5"}
+    assert pod["metadata"] == {"name": "containo-load-generator", "namespace": "containo-alice",
                                "labels": {**load_jobs.LABELS, "service": "load-generator"}}
-    assert pod["restartPolicy"] == "Never" and job["spec"]["activeDeadlineSeconds"] == 1800
-    # Its pods must not count as API pods (the Service, the HPA and the checkpoints select service=api).
-    labels = job["spec"]["template"]["metadata"]["labels"]
-    assert not all(labels.get(k) == v for k, v in API_SELECTOR.items())
+    assert pod["spec"]["restartPolicy"] == "Never" and pod["spec"]["securityContext"] == {"runAsNonRoot": True}
+    # Its pod must not count as an API pod (the Service, the HPA and the checkpoints select service=api)...
+    assert not all(pod["metadata"]["labels"].get(k) == v for k, v in API_SELECTOR.items())
+    # ...and the selector generate_load() waits on finds it.
+    key, value = load_jobs.LOAD_SELECTOR.split("=")
+    assert pod["metadata"]["labels"][key] == value
+    # The settings are ones the load generator accepts (app/config.py reads them at its start).
+    cfg = app_config.load(env_of(pod["spec"]))
+    assert (cfg.mode, cfg.rate, cfg.duration, cfg.target_url) == ("orders", 200.0, 1800.0,
+                                                                   "http://containo-orders-frontend:1337")
+    assert env_of(load_jobs.load_pod(12.5, "api", 80, "ns")["spec"])["LOAD_RATE"] == "12.5"
+
+
+def test_on_a_named_cluster_the_load_runs_the_image_workshop_image_names(monkeypatch):
+    monkeypatch.setenv("WORKSHOP_IMAGE", "registry.example.com/containo-orders:1.0")
+    pod = load_jobs.load_pod(200, "containo-orders-frontend", 1337, "containo")
+    job = load_jobs.orders_job(40, scaling.ORDER, "containo-orders-frontend", 1337, "containo")
+    assert pod["spec"]["containers"][0]["image"] == "registry.example.com/containo-orders:1.0"
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.com/containo-orders:1.0"
 
 
 def test_the_order_sender_posts_exactly_n_real_orders_through_the_service():
     job = load_jobs.orders_job(40, scaling.ORDER, "containo-orders-frontend", 1337, "containo")
     kubernetes_validate.validate(job, "1.37.0", strict=True)
-    args = job["spec"]["template"]["spec"]["containers"][0]["args"]
+    env = env_of(job["spec"]["template"]["spec"])
     assert job["metadata"]["generateName"] == "containo-order-sender-" and "name" not in job["metadata"]
-    assert args[:5] == ["load", "-n", "40", "-c", "1"]
-    assert args[args.index("-content-type") + 1] == "application/json"
-    assert json.loads(args[args.index("-payload") + 1]) == {"amount": 42, "customerName": "Ada", "productId": "keyboard"}
-    assert args[-1] == "http://containo-orders-frontend:1337/api/orders"
+    assert (env["LOAD_MODE"], env["LOAD_REQUESTS"], env["LOAD_TARGET_URL"]) == \
+        ("orders", "40", "http://containo-orders-frontend:1337")
+    assert json.loads(env["LOAD_ORDER"]) == {"amount": 42, "customerName": "Ada", "productId": "keyboard"}
     assert job["spec"]["backoffLimit"] == 0  # a failed send is reported, not repeated (orders are not idempotent)
+    cfg = app_config.load(env)
+    assert (cfg.requests, json.loads(cfg.order)) == (40, scaling.ORDER)
 
 
 # --- the HPA's arithmetic -----------------------------------------------------------------------------------------
@@ -312,7 +333,7 @@ class FakeApi:
 
     def get(self, path, **params):
         self.calls.append(("GET", path, params))
-        return {"items": [], "metadata": {"resourceVersion": "7"}}  # the Job is gone
+        return {"items": [], "metadata": {"resourceVersion": "7"}}  # the pod is gone
 
     def read(self, api_version, kind, name, namespace=None):
         if kind == "Service" and name in self.services:
@@ -320,10 +341,11 @@ class FakeApi:
         return None
 
     def resource(self, api_version, kind):
-        return Resource("batch", "v1", "Job", "jobs", True)
+        return {"Job": Resource("batch", "v1", "Job", "jobs", True),
+                "Pod": Resource("", "v1", "Pod", "pods", True)}[kind]
 
-    def named(self, name):  # discovery's answer for "jobs"
-        return Resource("batch", "v1", "Job", "jobs", True)
+    def named(self, name):  # discovery's answer for "jobs" and "pods"
+        return self.resource("v1", {"jobs": "Job", "pods": "Pod"}[name])
 
 
 def connect_fake(monkeypatch, cluster="sandbox", api=None):
@@ -399,37 +421,37 @@ def test_on_a_real_cluster_the_queue_is_read_from_redis_with_kubectl_exec(monkey
         scaling.queue_length()
 
 
-def test_on_a_real_cluster_load_and_orders_are_jobs(monkeypatch, capsys):
+def test_on_a_real_cluster_the_load_is_a_pod_and_the_orders_a_job(monkeypatch, capsys):
     conn = connect_fake(monkeypatch, cluster="kind")
-    monkeypatch.setattr(scaling, "_delete_load_job", lambda conn, namespace: False)
+    monkeypatch.setattr(scaling, "_delete_load_generator", lambda conn, namespace: False)
     monkeypatch.setattr(scaling, "wait_for_pods", lambda *a, **k: None)
     monkeypatch.setattr(scaling, "_wait_for_job", lambda conn, name, namespace: None)
     scaling.generate_load(200)
     scaling.enqueue_orders(40)
     posts = [(path, body) for method, path, body in conn.api.calls if method == "POST"]
-    assert [path for path, _ in posts] == ["/apis/batch/v1/namespaces/containo/jobs"] * 2
+    assert [path for path, _ in posts] == ["/api/v1/namespaces/containo/pods",
+                                           "/apis/batch/v1/namespaces/containo/jobs"]
     assert posts[0][1]["metadata"]["name"] == "containo-load-generator"
     assert posts[1][1]["metadata"]["generateName"] == "containo-order-sender-"
     out = capsys.readouterr().out
-    assert "fortio sends 200 requests/s to http://containo-orders-frontend:1337/ until stop_load()" in out
+    assert ("pod/containo-load-generator running: it POSTs 200 orders/s to "
+            "http://containo-orders-frontend:1337/api/orders until stop_load()") in out
     assert "job.batch/containo-order-sender-x7k2p complete: 40 orders POSTed" in out
     assert "[simulation]" not in out
 
 
-def test_stopping_real_load_deletes_the_job_in_the_foreground_and_waits_for_it(monkeypatch, capsys):
+def test_stopping_real_load_deletes_the_pod_and_waits_for_it(monkeypatch, capsys):
     from kubernetes.client.exceptions import ApiException
 
     conn = connect_fake(monkeypatch, cluster="kind")
     scaling.stop_load()
-    delete = conn.api.calls[0]
-    assert delete == ("DELETE", "/apis/batch/v1/namespaces/containo/jobs/containo-load-generator",
-                      {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"})
-    assert conn.api.calls[1] == ("GET", "/apis/batch/v1/namespaces/containo/jobs",
+    assert conn.api.calls[0] == ("DELETE", "/api/v1/namespaces/containo/pods/containo-load-generator", None)
+    assert conn.api.calls[1] == ("GET", "/api/v1/namespaces/containo/pods",
                                  {"labelSelector": "", "fieldSelector": "metadata.name=containo-load-generator"})
-    assert capsys.readouterr().out == "job.batch/containo-load-generator deleted: the load stopped.\n"
+    assert capsys.readouterr().out == "pod/containo-load-generator deleted: the load stopped.\n"
     connect_fake(monkeypatch, cluster="kind", api=FakeApi(fail=ApiException(status=404, reason="Not Found")))
     scaling.stop_load()
-    assert capsys.readouterr().out == "job.batch/containo-load-generator was not running.\n"
+    assert capsys.readouterr().out == "pod/containo-load-generator was not running.\n"
 
 
 def test_job_hpa_and_scaled_object_states():
@@ -493,12 +515,11 @@ def test_a_quiet_workload_stops_every_simulated_load_and_empties_every_queue(mon
         ("DELETE", f"{base}/queues/orders", None)]  # the idle list needs nothing
 
 
-def test_a_quiet_workload_on_a_real_cluster_deletes_the_load_job_and_skips_a_queue_not_running(monkeypatch):
+def test_a_quiet_workload_on_a_real_cluster_deletes_the_load_pod_and_skips_a_queue_not_running(monkeypatch):
     kind = connect_fake(monkeypatch, "kind")  # FakeApi: no queue Deployment, so no redis-cli
     scaling.quiet_workload(kind, "containo")
-    assert [c[:2] for c in kind.api.calls] == [("DELETE", "/apis/batch/v1/namespaces/containo/jobs/"
-                                                "containo-load-generator"),
-                                               ("GET", "/apis/batch/v1/namespaces/containo/jobs")]
+    assert [c[:2] for c in kind.api.calls] == [("DELETE", "/api/v1/namespaces/containo/pods/containo-load-generator"),
+                                               ("GET", "/api/v1/namespaces/containo/pods")]
 
 
 def test_wait_for_queue_reads_the_length_until_the_worker_drained_it(monkeypatch, capsys):

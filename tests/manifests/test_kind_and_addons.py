@@ -1,7 +1,9 @@
 """The kind cluster config and the add-ons, checked offline (kind and Docker cannot run on the CI machine)."""
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -72,7 +74,7 @@ def test_every_node_runs_the_same_image_pinned_by_digest(cluster):
     assert len(images) == 1
     image = images.pop()
     assert NODE_IMAGE.match(image), f"{image} is not kindest/node:v1.37.x@sha256:<digest>"
-    # the image published with kind v0.33.0 (its release notes: "Images pre-built for this release")
+    # kind v0.33.0's release notes: its default node image, and the v1.37.0 entry of "Images pre-built for this release"
     assert image.endswith("@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5")
     assert kind.addons()["kind"]["minimum"] == "v0.33.0"
 
@@ -129,3 +131,52 @@ def test_metrics_server_kustomization_adds_kubelet_insecure_tls(tmp_path):
     assert args[:-1] == yaml.safe_load(UPSTREAM_STUB)["spec"]["template"]["spec"]["containers"][0]["args"]
     rules.validate(deployment, "1.37.0")
 
+
+
+def test_metrics_server_waits_for_the_deployment_its_kustomization_patches():
+    """The install applies the kustomization; its patch target is the Deployment the release creates (a wrong name
+    there would leave --kubelet-insecure-tls out). The waits and the patch must name the same object."""
+    ms = kind.addons()["metricsServer"]
+    kustomization = yaml.safe_load((ADDONS / ms["kustomization"] / "kustomization.yaml").read_text())
+    [patch] = kustomization["patches"]
+    assert [(patch["target"]["namespace"], patch["target"]["name"])] == \
+        [(ms["namespace"], name) for name in ms["deployments"]]
+
+
+def test_every_addon_declares_what_workshop_up_waits_for():
+    for addon in kind.WAITED_ADDONS:
+        spec = kind.addons()[addon]
+        assert spec["namespace"] and spec["deployments"] and spec["apiServices"], addon
+        for service in spec["apiServices"]:  # an APIService's name is <version>.<group>
+            assert re.fullmatch(r"v1(beta1)?\.[a-z.]+\.k8s\.io", service), service
+
+
+def release_objects(text: str) -> set[tuple[str, str, str]]:
+    """The Deployments and APIServices of a release manifest, as (kind, namespace, name)."""
+    return {(doc["kind"], doc["metadata"].get("namespace", ""), doc["metadata"]["name"])
+            for doc in yaml.safe_load_all(text) if doc and doc.get("kind") in ("Deployment", "APIService")}
+
+
+def declared_objects(addon: str) -> set[tuple[str, str, str]]:
+    spec = kind.addons()[addon]
+    return ({("Deployment", spec["namespace"], name) for name in spec["deployments"]}
+            | {("APIService", "", name) for name in spec["apiServices"]})
+
+
+def test_release_objects_reads_deployments_and_apiservices():
+    text = ("apiVersion: v1\nkind: Namespace\nmetadata: {name: keda}\n---\n"
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: keda}\n---\n"
+            "apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1beta1.x.k8s.io}\n")
+    assert release_objects(text) == {("Deployment", "keda", "a"), ("APIService", "", "v1beta1.x.k8s.io")}
+
+
+# The pinned release files themselves, downloaded by whoever has a network (see manifests/kind/README.md):
+# WORKSHOP_ADDON_RELEASES=<folder> holding each add-on's release file under the name its URL ends with.
+RELEASES = os.environ.get("WORKSHOP_ADDON_RELEASES")
+
+
+@pytest.mark.skipif(not RELEASES, reason="no copy of the pinned release files (set WORKSHOP_ADDON_RELEASES)")
+@pytest.mark.parametrize("addon", sorted(kind.WAITED_ADDONS))
+def test_declared_objects_are_in_the_pinned_release(addon):
+    release = Path(RELEASES) / kind.addons()[addon]["url"].rsplit("/", 1)[1]
+    assert declared_objects(addon) <= release_objects(release.read_text())

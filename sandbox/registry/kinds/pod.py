@@ -1,7 +1,7 @@
 """Pods (pkg/registry/core/pod): created Pending with their QoS class, their generation moving with the spec,
 deleted gracefully (the kubelet finishes the deletion), /status may set owner references' neighbours but not the
 references themselves. Their subresources beyond status (binding, eviction, log) are the Registry's
-(subresources.py, eviction.py)."""
+(subresources.py, eviction.py); exec, attach and portforward are registry/pod_connections.py's."""
 from __future__ import annotations
 
 from sandbox.machinery import defaults, fields, pod_validation, resources
@@ -47,5 +47,6 @@ KIND = Kind(
                                "status.podIPs", "status.nominatedNodeName"),
     scale=False,
     storage=None,
-    unlisted_subresources=("binding",),  # the scheduler's write
+    # the scheduler's write, and the connections to a pod's containers (api/streams/ serves them)
+    unlisted_subresources=("binding", "exec", "attach", "portforward"),
 )

@@ -1,50 +1,54 @@
-"""Simulated `kubectl logs` text and the addresses the simulated cluster hands out."""
+"""Simulated `kubectl logs` records and the addresses the simulated cluster hands out."""
 import json
 
-import pytest
-
-from sandbox.machinery.errors import StatusError
+from sandbox.registry.kubelet_connection import LogOptions
+from sandbox.machinery.timestamps import epoch_ns as parse_rfc3339
+from sandbox.runtime.log_format import render
 from sandbox.simulation import logs, network, nodes
 
 
-def pod(container, state, **meta):
-    return {"metadata": {"name": "web-1", **meta},
-            "spec": {"nodeName": "sandbox-worker", "containers": [container]},
-            "status": {"containerStatuses": [{"name": container["name"], "state": state}]}}
+def pod(container, **meta):
+    return {"metadata": {"name": "web-1", **meta}, "spec": {"nodeName": "sandbox-worker", "containers": [container]}}
 
 
 RUNNING = {"running": {"startedAt": "2026-01-01T10:00:00Z"}}
+NOW = parse_rfc3339("2026-01-01T11:00:00Z")
+
+
+ALL_LOGS = LogOptions()
+
+
+def text(container, options=ALL_LOGS):
+    return render(logs.simulated_entries(pod(container), container["name"], RUNNING), options, NOW).decode()
 
 
 def test_the_log_says_it_is_simulated_and_shows_the_component():
     api = {"name": "orders-api", "image": "containo-orders:dev", "command": ["python", "-m", "app.api"],
            "env": [{"name": "ORDERS_PORT", "value": "80"}]}
-    text = logs.pod_log(pod(api, RUNNING), "orders-api")
-    first, *lines = text.splitlines()
+    first, *lines = text(api).splitlines()
     assert "Simulated log" in first and "containo-orders:dev" in first
     entries = [json.loads(line) for line in lines]
     assert [e["event"] for e in entries] == ["api.starting", "http.listening"]
     assert entries[1]["fields"]["port"] == 80 and entries[0]["time"].startswith("2026-01-01T10:00:00")
 
 
-def test_redis_and_tail_lines():
+def test_redis_and_the_options_apply_to_simulated_records():
     redis = {"name": "cache", "image": "redis:7.4-alpine"}
-    full = logs.pod_log(pod(redis, RUNNING), "cache").splitlines()
+    full = text(redis).splitlines()
     assert any("Ready to accept connections tcp" in line for line in full)
     assert "Redis version=7.4.2" in full[2]
-    tail = logs.pod_log(pod(redis, RUNNING), "cache", tail_lines=1).splitlines()
-    assert len(tail) == 2 and tail[1] == full[-1]
+    assert text(redis, LogOptions(tail_lines=1)).splitlines() == full[-1:]  # the header is a record like the rest
+    stamped = text(redis, LogOptions(timestamps=True, tail_lines=1))
+    assert stamped.startswith("2026-01-01T10:00:00.004000000Z 1:M ")
+    assert text(redis, LogOptions(since_seconds=60)) == ""  # started an hour before NOW
+    assert text(redis, LogOptions(limit_bytes=18)) == "[workshop sandbox]"
 
 
-def test_a_container_still_waiting_has_no_logs():
-    waiting = pod({"name": "c", "image": "nginx:bad"}, {"waiting": {"reason": "ImagePullBackOff"}})
-    with pytest.raises(StatusError) as caught:
-        logs.pod_log(waiting, "c")
-    assert caught.value.code == 400
-    assert caught.value.message == 'container "c" in pod "web-1" is waiting to start: trying and failing to pull image'
-    creating = pod({"name": "c", "image": "nginx"}, {"waiting": {"reason": "ContainerCreating"}})
-    with pytest.raises(StatusError, match="is waiting to start: ContainerCreating"):
-        logs.pod_log(creating, "c")
+def test_nginx_notices_are_on_stderr():
+    nginx = {"name": "web", "image": "nginx:1.27"}
+    errors = text(nginx, LogOptions(stream="Stderr")).splitlines()
+    assert errors and all("[notice]" in line for line in errors)
+    assert "[notice]" not in text(nginx, LogOptions(stream="Stdout"))
 
 
 def test_pod_ips_round_robin_within_the_node_cidr():
