@@ -27,11 +27,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+from kubernetes import client
+
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]  # the sandbox package and our sibling modules, run from anywhere
-
-import aiohttp  # noqa: E402
-from kubernetes import client  # noqa: E402
 
 import processes  # noqa: E402
 import load_client  # noqa: E402

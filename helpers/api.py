@@ -14,7 +14,7 @@ from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from .errors import WorkshopError
+from .errors import NoSuchKind
 
 TIMEOUT = 30  # seconds for one ordinary request
 
@@ -26,6 +26,8 @@ class Resource:
     kind: str
     plural: str
     namespaced: bool
+    singular: str = ""
+    short_names: tuple[str, ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -48,19 +50,17 @@ class Resource:
         return base
 
 
-class NoSuchKind(WorkshopError):
-    """The cluster does not serve this apiVersion/kind (a CRD that is not installed, a typo)."""
-
-
 class Api:
     def __init__(self, client: ApiClient):
         self.client = client
         self._discovered: dict[str, list[Resource]] = {}
+        self._preferred: list[str] | None = None
 
     # --- requests ---------------------------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, params: dict | None, body, content_type: str | None, timeout):
-        headers = {"Accept": "application/json"}
+    def _send(self, method: str, path: str, params: dict | None, body, content_type: str | None, timeout,
+              accept: str = "application/json"):
+        headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
         query = [(k, v) for k, v in (params or {}).items() if v not in (None, "")]
@@ -69,11 +69,11 @@ class Api:
         return self.client.call_api(*request, _request_timeout=timeout)
 
     def request(self, method: str, path: str, *, params: dict | None = None, body=None,
-                content_type: str | None = None, timeout=TIMEOUT) -> dict:
+                content_type: str | None = None, timeout=TIMEOUT, accept: str = "application/json") -> dict:
         """One request; returns the decoded JSON body, raises ApiException (with the Status body) on errors."""
         if body is not None and content_type is None:
             content_type = "application/json"
-        response = self._send(method, path, params, body, content_type, timeout)
+        response = self._send(method, path, params, body, content_type, timeout, accept)
         data = response.read()
         text = data.decode("utf-8", errors="replace") if data else ""
         if not 200 <= response.status <= 299:
@@ -113,9 +113,32 @@ class Api:
                     raise
                 listing = {"resources": []}
             self._discovered[api_version] = [
-                Resource(group, version, r["kind"], r["name"], bool(r.get("namespaced")))
+                Resource(group, version, r["kind"], r["name"], bool(r.get("namespaced")), r.get("singularName") or "",
+                         tuple(r.get("shortNames") or ()))
                 for r in listing.get("resources") or [] if "/" not in r["name"]]
         return self._discovered[api_version]
+
+    def preferred_versions(self) -> list[str]:
+        """Every group's preferred group/version, the core group's v1 first (cached)."""
+        if self._preferred is None:
+            groups = self.get("/apis").get("groups") or []
+            self._preferred = ["v1"] + [g["preferredVersion"]["groupVersion"] for g in groups
+                                        if g.get("preferredVersion")]
+        return self._preferred
+
+    def named(self, name: str) -> Resource:
+        """The resource `kubectl get <name>` means on this cluster: a plural, singular or short name or a kind (any
+        case), optionally qualified by its group (`deployments.apps`), looked up in discovery as kubectl does:
+        the core group first, then the other groups' preferred versions."""
+        wanted, _, group = name.lower().partition(".")
+        for api_version in self.preferred_versions():
+            for res in self.resources(api_version):
+                if group and res.group != group:
+                    continue
+                if wanted in (res.plural, res.singular, res.kind.lower(), *res.short_names):
+                    return res
+        raise NoSuchKind(f"unknown kind {name!r}: the cluster serves no resource of that name "
+                         "(`kubectl api-resources` lists the ones it serves)")
 
     def resource(self, api_version: str, kind: str) -> Resource:
         for res in self.resources(api_version):

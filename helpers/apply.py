@@ -12,8 +12,8 @@ from pathlib import Path
 from kubernetes.client.exceptions import ApiException
 
 from . import manifests
-from .cluster import Connection, current
-from .errors import WorkshopError, describe_api_exception, friendly
+from .cluster import Connection, current, friendly
+from .errors import WorkshopError, describe_api_exception
 
 FIELD_MANAGER = "workshop"
 

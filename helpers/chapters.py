@@ -14,8 +14,8 @@ from kubernetes.client.exceptions import ApiException
 
 from . import manifests, scaling, selectors
 from .apply import FIELD_MANAGER, apply_objects, place, report
-from .cluster import Connection, current
-from .errors import WorkshopError, friendly
+from .cluster import Connection, current, friendly
+from .errors import WorkshopError
 from .progress import quietly
 from .wait import wait_for_deleted, wait_for_rollout
 

@@ -10,9 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from . import diagnose, manifests, selectors
-from .api import NoSuchKind
-from .cluster import Connection, current
-from .errors import friendly
+from .cluster import Connection, current, friendly
+from .errors import NoSuchKind
 from .wait import ready_endpoints, rollout_state
 
 TITLES = {1: "namespace and labels", 2: "the API deployment", 3: "the validator sidecar",

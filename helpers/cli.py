@@ -6,61 +6,36 @@
     workshop reset --to 04       bring the cluster to the state chapter 04 starts from
     workshop progress            which chapters' checkpoints pass, per learner namespace
 
-Subcommands build their commands with pure functions (tested offline) and import the helpers they delegate to
-inside the command functions, so `workshop --help` works even where a piece is missing.
+Subcommands build their commands with pure functions (tested offline). The cluster and namespace are resolved as
+connect() resolves them (helpers.cluster); the chapter and checkpoint helpers are imported inside the commands
+that use them. Every failure the user can fix is a WorkshopError, printed as its message alone.
 """
 from __future__ import annotations
 
 import argparse
 import inspect
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from . import kind, preflight
+from .cluster import environment, namespace_for
+from .errors import WorkshopError
 
 REPO = kind.REPO
 NOTEBOOKS = REPO / "notebooks"
-LEARNER = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class CliError(RuntimeError):
-    """A problem the user can fix, reported as one message without a traceback."""
 
-
-# Which cluster: the environment the helpers (helpers.connect) read.
+# Which cluster: the flags' choice, exported as the environment connect() reads (helpers.cluster.environment),
+# in the namespace connect() would choose (helpers.cluster.namespace_for).
 
 def cluster_choice(args: argparse.Namespace) -> str:
     if getattr(args, "context", None):
         return "context"
     return "kind" if getattr(args, "kind", False) else "sandbox"
-
-
-def learner_namespace(learner: str | None) -> str:
-    if not learner:
-        return "containo"
-    if len(learner) > 54 or not LEARNER.match(learner):
-        raise CliError(f"invalid learner name {learner!r}: use lower case letters, digits and '-' "
-                       "(it becomes the namespace containo-<learner>)")
-    return f"containo-{learner}"
-
-
-def cluster_env(choice: str, *, kubeconfig: str | None = None, context: str | None = None,
-                learner: str | None = None, time_scale: float = 1.0) -> dict[str, str]:
-    """The variables that point the helpers (helpers.connect reads them) and kubectl at one cluster, explicitly."""
-    env = {"WORKSHOP_CLUSTER": choice}
-    if choice == "sandbox":
-        env["KUBECONFIG"] = str(kubeconfig)  # so that `kubectl` in a notebook or terminal finds the sandbox too
-        env["WORKSHOP_TIME_SCALE"] = f"{time_scale:g}"
-    elif choice == "context":
-        env["WORKSHOP_CONTEXT"] = str(context)
-    if learner:
-        learner_namespace(learner)
-        env["WORKSHOP_LEARNER"] = learner
-    return env
 
 
 def lab_command(*, port: int | None = None, browser: bool = True, notebooks: Path = NOTEBOOKS,
@@ -79,7 +54,7 @@ def _sandbox():
     try:
         from sandbox import daemon
     except ImportError as error:
-        raise CliError(f"the sandbox cannot be loaded ({error}): reinstall with `pip install -e .`") from None
+        raise WorkshopError(f"the sandbox cannot be loaded ({error}): reinstall with `pip install -e .`") from None
     return daemon
 
 
@@ -89,7 +64,7 @@ def _start_sandbox(args: argparse.Namespace):
         status = daemon.start(time_scale=getattr(args, "time_scale", 1.0), nodes=getattr(args, "nodes", 3),
                               runtime=getattr(args, "runtime", None))
     except Exception as error:  # the daemon says what went wrong; the user needs that sentence, not a traceback
-        raise CliError(f"the sandbox could not be started: {error}") from None
+        raise WorkshopError(f"the sandbox could not be started: {error}") from None
     print(f"sandbox running at {status.url} (pid {status.pid})\n"
           f"  kubeconfig: {status.kubeconfig}   (export KUBECONFIG={status.kubeconfig})\n"
           f"  log:        {status.log_path}")
@@ -100,7 +75,7 @@ def _env_for(args: argparse.Namespace) -> dict[str, str]:
     """Resolve the cluster of args (starting the sandbox when it is the choice) and export it for the helpers."""
     choice = cluster_choice(args)
     kubeconfig = _start_sandbox(args).kubeconfig if choice == "sandbox" else None
-    env = cluster_env(choice, kubeconfig=kubeconfig, context=getattr(args, "context", None),
+    env = environment(choice, kubeconfig=kubeconfig, context=getattr(args, "context", None),
                       learner=getattr(args, "learner", None), time_scale=getattr(args, "time_scale", 1.0))
     os.environ.update(env)
     return env
@@ -179,7 +154,7 @@ def _chapters():
     try:
         from helpers import chapters
     except ImportError as error:
-        raise CliError(f"helpers.chapters is not available ({error})") from None
+        raise WorkshopError(f"helpers.chapters is not available ({error})") from None
     return chapters
 
 
@@ -187,7 +162,7 @@ def _checks():
     try:
         from helpers import checks
     except ImportError as error:
-        raise CliError(f"helpers.checks is not available ({error})") from None
+        raise WorkshopError(f"helpers.checks is not available ({error})") from None
     return checks
 
 
@@ -214,7 +189,7 @@ def format_progress(progress: dict) -> str:
     rows = {ns: result if isinstance(result, dict) else {"result": result} for ns, result in progress.items()}
     columns = sorted({key for result in rows.values() for key in result}, key=str)
     width = max(len(ns) for ns in rows)
-    cell = lambda v: "PASS" if v is True else "-" if v is False or v is None else str(v)  # noqa: E731
+    cell = lambda v: "PASS" if v is True else "-" if v is False or v is None else str(v)
     lines = [f"{'namespace':<{width}}  " + "  ".join(f"{str(c):>4}" for c in columns)]
     lines += [f"{ns:<{width}}  " + "  ".join(f"{cell(result.get(c)):>4}" for c in columns)
               for ns, result in sorted(rows.items())]
@@ -223,7 +198,7 @@ def format_progress(progress: dict) -> str:
 
 def cmd_progress(args: argparse.Namespace) -> int:
     _env_for(args)
-    namespaces = list(args.namespace or []) + [learner_namespace(n) for n in args.learners or []]
+    namespaces = list(args.namespace or []) + [namespace_for(n) for n in args.learners or []]
     checks = _checks()
     # Without names the helpers report every workshop namespace they find on the cluster.
     print(format_progress(checks.progress(namespaces) if namespaces else checks.progress()))
@@ -315,17 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except Exception as error:
-        if not isinstance(error, (CliError, kind.ToolMissing, kind.StepFailed, *_helpers_errors())):
-            raise
+    except WorkshopError as error:
         print(f"workshop {args.command}: {error}", file=sys.stderr)
         return 1
-
-
-def _helpers_errors() -> tuple[type, ...]:
-    """The helpers' own error (a message meant for people), when the helpers are loaded."""
-    errors = sys.modules.get("helpers.errors")
-    return (errors.WorkshopError,) if errors and hasattr(errors, "WorkshopError") else ()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ falls back to kubectl's current context.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from kubernetes.config.config_exception import ConfigException
 from . import guard
 from .api import Api
 from .errors import WorkshopError, explain
+from .guard import CLUSTER_ENV, CONTEXT_ENV
 
 NAMESPACE = "containo"
 LEARNER_ENV = "WORKSHOP_LEARNER"
@@ -64,15 +66,34 @@ _current: Connection | None = None
 
 
 def namespace_for(learner: str | None) -> str:
-    """`containo` for the workshop, `containo-<learner>` when learners share a cluster."""
+    """`containo` for the workshop, `containo-<learner>` when learners share a cluster (connect() and the
+    `workshop` command both resolve the namespace here)."""
     if not learner:
         return NAMESPACE
     namespace = f"{NAMESPACE}-{learner}"
     if not _LABEL.match(learner) or len(namespace) > 63:
-        raise WorkshopError(f"Learner name {learner!r} cannot be part of a namespace name: use lowercase letters, "
-                            f"digits and '-', starting and ending with a letter or digit, at most "
-                            f"{63 - len(NAMESPACE) - 1} characters (for example 'alice' or 'bob-2').")
+        raise WorkshopError(f"{learner!r} is an invalid learner name: it cannot be part of a namespace name "
+                            f"({NAMESPACE}-<learner>). Use lowercase letters, digits and '-', starting and ending "
+                            f"with a letter or digit, at most {63 - len(NAMESPACE) - 1} characters (for example "
+                            "'alice' or 'bob-2').")
     return namespace
+
+
+def environment(cluster: str, *, kubeconfig: str | None = None, context: str | None = None,
+                learner: str | None = None, time_scale: float = 1.0) -> dict[str, str]:
+    """The variables that make connect() (and kubectl, for the sandbox) choose this cluster and namespace without
+    arguments: what `workshop lab`, `reset` and `progress` export before the helpers run. `cluster` is "sandbox"
+    (with its kubeconfig), "kind" or "context" (with the context's name)."""
+    env = {CLUSTER_ENV: cluster}
+    if cluster == "sandbox":
+        env["KUBECONFIG"] = str(kubeconfig)  # so that `kubectl` in a notebook or terminal finds the sandbox too
+        env[TIME_SCALE_ENV] = f"{time_scale:g}"
+    elif cluster == "context":
+        env[CONTEXT_ENV] = str(context)
+    if learner:
+        namespace_for(learner)
+        env[LEARNER_ENV] = learner
+    return env
 
 
 def default_kubeconfig() -> str:
@@ -166,8 +187,30 @@ def current() -> Connection:
 
 
 def disconnect() -> None:
+    """Forget the connection (the next helper connects again with the defaults); the cluster keeps running."""
     global _current
     if _current is not None:
         _current.api.client.close()
     _current = None
     use_pod_network(None)
+
+
+def friendly(function):
+    """Decorator for notebook-facing helpers: API and connection errors surface as a `WorkshopError`, told with
+    where the connection points and what to do when it is down (the connection's own context)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except WorkshopError:
+            raise
+        except (ApiException, urllib3.exceptions.HTTPError, ConnectionError, ConfigException) as exc:
+            raise WorkshopError(explain(exc, *_where())) from None
+
+    return wrapper
+
+
+def _where() -> tuple[str, str]:
+    """Where the current connection points and what to do if it is down (empty before connect())."""
+    return (_current.server, _current.advice) if _current else ("", "")

@@ -5,12 +5,8 @@ message, a container waiting in ImagePullBackOff or CrashLoopBackOff, a readines
 """
 from __future__ import annotations
 
-from .tables import pod_status
-
-
-def is_ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
+from sandbox.machinery.podutil import is_ready
+from sandbox.printers.pods import pod_status
 
 
 def events_for(kind: str, name: str, events: list[dict]) -> list[dict]:
@@ -56,7 +52,8 @@ def why_not_ready(pod: dict, events: list[dict]) -> str:
         return "Terminating"
     if is_ready(pod):
         return ""
-    reason, ready, _, _ = pod_status(pod)
+    status_ = pod_status(pod)
+    reason, ready = status_.reason, status_.ready_text
     if not spec.get("nodeName"):
         scheduled = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), {})
         message = _last(mine, "FailedScheduling") or scheduled.get("message", "")

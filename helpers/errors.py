@@ -1,12 +1,19 @@
-"""Clear messages instead of tracebacks.
+"""The helpers' errors: one family, each error a message a learner or an instructor can act on.
 
-Every helper turns what went wrong (an error `Status` from the API server, a cluster that does not answer, a
-kubeconfig without the context asked for) into a `WorkshopError` whose text says what happened and what to do.
-In Jupyter the error shows as that text alone: IPython calls `_render_traceback_` instead of printing a traceback.
+    WorkshopError            anything a helper or the `workshop` command reports; its text is the whole story
+     ├── ContextRefused      guard: the helpers will not use this kubeconfig context (a production one, say)
+     ├── NoSuchKind          api: the cluster does not serve this apiVersion/kind (a CRD not installed, a typo)
+     ├── TimedOut            wait: a condition did not hold in time; the text says what is still missing
+     ├── ToolMissing         kind: a command `workshop up --kind` needs is not installed
+     └── StepFailed          kind: a command of the plan exited with an error
+
+What went wrong at the API (an error `Status`, a cluster that does not answer, a kubeconfig without the context
+asked for) becomes a `WorkshopError` through explain(), which formats messages and knows nothing of connections:
+where the connection points and what to do when it is down are added by its owner (`cluster.friendly`).
+In Jupyter the error shows as its text alone: IPython calls `_render_traceback_` instead of printing a traceback.
 """
 from __future__ import annotations
 
-import functools
 import json
 
 import urllib3
@@ -19,6 +26,26 @@ class WorkshopError(Exception):
 
     def _render_traceback_(self) -> list[str]:
         return [str(self)]
+
+
+class ContextRefused(WorkshopError):
+    """The helpers will not use this context."""
+
+
+class NoSuchKind(WorkshopError):
+    """The cluster does not serve this apiVersion/kind (a CRD that is not installed, a typo)."""
+
+
+class TimedOut(WorkshopError):
+    """The condition did not hold in time; the message says what is missing."""
+
+
+class ToolMissing(WorkshopError):
+    """A command the plan needs is not installed."""
+
+
+class StepFailed(WorkshopError):
+    """A command of the plan exited with an error."""
 
 
 def status_of(exc: ApiException) -> dict | None:
@@ -77,26 +104,3 @@ def explain(exc: BaseException, where: str = "", advice: str = "") -> str:
     if isinstance(exc, ConfigException):
         return f"The kubeconfig could not be used: {exc}"
     return f"{type(exc).__name__}: {exc}"
-
-
-def friendly(function):
-    """Decorator for notebook-facing helpers: API and connection errors surface as a `WorkshopError`."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except WorkshopError:
-            raise
-        except (ApiException, urllib3.exceptions.HTTPError, ConnectionError, ConfigException) as exc:
-            raise WorkshopError(explain(exc, *_connection_hint())) from None
-
-    return wrapper
-
-
-def _connection_hint() -> tuple[str, str]:
-    """Where the current connection points and what to do if it is down (empty before connect())."""
-    from . import cluster  # late import: cluster imports this module
-
-    conn = cluster.connected()
-    return (conn.server, conn.advice) if conn else ("", "")

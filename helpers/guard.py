@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import WorkshopError
+from .errors import ContextRefused, WorkshopError
 
 SANDBOX_CONTEXT = "workshop-sandbox"
 KIND_CONTEXT = "kind-workshop"
@@ -24,10 +24,6 @@ HOW_TO_CHOOSE = (
     "  connect(context='NAME')        a cluster you name, e.g. a shared workshop cluster\n"
     "  or set WORKSHOP_CONTEXT=NAME before starting Jupyter."
 )
-
-
-class ContextRefused(WorkshopError):
-    """The helpers will not use this context."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from typing import Callable
 
 import yaml
 
+from .errors import StepFailed, ToolMissing
+
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "manifests" / "kind" / "cluster.yaml"
 ADDONS_DIR = REPO / "manifests" / "addons"
@@ -60,14 +62,6 @@ class Host:
     """Where Docker runs the kind nodes, as far as reaching a LoadBalancer's address from this machine goes."""
     name: str
     port_mapping: bool  # the kind network is in a VM: cloud-provider-kind must publish Services on host ports
-
-
-class ToolMissing(RuntimeError):
-    """A command the plan needs is not installed."""
-
-
-class StepFailed(RuntimeError):
-    """A command of the plan exited with an error."""
 
 
 @lru_cache(maxsize=None)

@@ -26,8 +26,8 @@ import time
 from kubernetes.client.exceptions import ApiException
 
 from . import hpa_math, load_jobs
-from .cluster import Connection, current
-from .errors import WorkshopError, friendly
+from .cluster import Connection, current, friendly
+from .errors import WorkshopError
 from .kubectl import command, find_kubectl, run
 from .progress import Progress, quietly
 from .wait import State, finish_wait, wait_for_deleted, wait_for_pods, watch_until

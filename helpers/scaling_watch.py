@@ -15,26 +15,22 @@ times the time scale it reports (GET /simulation/v1/clock), so stabilization win
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
-import urllib3
-from kubernetes.client.exceptions import ApiException
+from sandbox.machinery import timestamps
 
 from . import hpa_math
-from .api import NoSuchKind
 from .charts import GREEN, ORANGE, Guide, LiveChart, Series, line_chart
-from .cluster import TIME_SCALE_ENV, Connection, current
+from .cluster import TIME_SCALE_ENV, Connection, current, friendly
 from .display import in_notebook
-from .errors import WorkshopError, explain, friendly
+from .errors import NoSuchKind, TimedOut, WorkshopError, explain
+from .list_watch import LISTED, list_watch
 from .scaling import API, is_sandbox, redis_llen, sandbox_time_scale, simulation
-from .wait import TimedOut
 
 WATCH_WINDOW = 2.0  # seconds one watch request of the follower lasts before it resumes (and checks for stop)
 DEFAULT_TIMEOUT = 300.0
@@ -134,8 +130,9 @@ def discover(conn: Connection, deployment: str, namespace: str, metric: str | No
 # --- following the HPA ----------------------------------------------------------------------------------------------
 
 class Follower(threading.Thread):
-    """Follows one named object with a watch, resuming after each short window, and calls `seen` with every version
-    (the list at the start included); stop() ends it within one window."""
+    """Follows one named object in the background (list_watch, in windows of WATCH_WINDOW seconds, going on through
+    passing API failures) and calls `seen` with every version, the listed one included; stop() ends it within one
+    window. A failure waiting cannot mend (a refused watch, a bug) is kept in `error` for watch_scaling to report."""
 
     def __init__(self, conn: Connection, api_version: str, kind: str, namespace: str, name: str,
                  seen: Callable[[dict], None]):
@@ -150,44 +147,23 @@ class Follower(threading.Thread):
         self.stopping.set()
 
     def run(self) -> None:
-        selector, version = f"metadata.name={self.name}", ""
-        while not self.stopping.is_set():
-            try:
-                if not version:
-                    listing = self.conn.api.get(self.path, fieldSelector=selector)
-                    for item in listing.get("items") or []:
-                        self.seen(item)
-                    version = listing["metadata"].get("resourceVersion", "")
-                    self.listed.set()
-                version = self._follow(selector, version)
-            except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ProtocolError):
-                continue  # the stream went quiet or was cut: resume from the last version seen
-            except ApiException as exc:
-                if exc.status in (401, 403):  # not allowed to watch it: waiting will not help
-                    self.error = exc
-                    self.listed.set()
-                    return
-                if exc.status != 410:
-                    self.stopping.wait(1.0)  # a passing failure of the API server: try again
-                version = ""
-            except Exception as exc:  # noqa: BLE001 - reported by watch_scaling instead of dying silently
-                self.error = exc
-                self.listed.set()
-                return
-
-    def _follow(self, selector: str, version: str) -> str:
-        params = {"fieldSelector": selector, "resourceVersion": version, "allowWatchBookmarks": "true"}
-        with contextlib.closing(self.conn.api.stream(self.path, params, WATCH_WINDOW)) as events:
+        events = list_watch(self.conn.api, self.path, field_selector=f"metadata.name={self.name}",
+                            window=lambda: WATCH_WINDOW, retry_after=1.0, sleep=self.stopping.wait)
+        try:
             for event in events:
-                obj = event.get("object") or {}
-                if event.get("type") == "ERROR":
-                    return ""  # a Status (410 Gone): list again
-                version = (obj.get("metadata") or {}).get("resourceVersion", version)
-                if event.get("type") in ("ADDED", "MODIFIED"):
-                    self.seen(obj)
+                if event.type == LISTED:
+                    for item in event.items:
+                        self.seen(item)
+                    self.listed.set()
+                elif event.type in ("ADDED", "MODIFIED"):
+                    self.seen(event.object)
                 if self.stopping.is_set():
-                    break
-        return version
+                    return
+        except Exception as exc:  # reported by watch_scaling instead of dying silently
+            self.error = exc
+            self.listed.set()
+        finally:
+            events.close()
 
 
 # --- the run --------------------------------------------------------------------------------------------------------
@@ -197,7 +173,7 @@ def _decision_key(status: dict) -> tuple:
 
 
 def _epoch(timestamp: str | None) -> float:
-    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() if timestamp else 0.0
+    return timestamps.epoch(timestamp) or 0.0
 
 
 @dataclass

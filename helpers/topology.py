@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
+from sandbox.machinery.podutil import is_ready
+from sandbox.printers.network import service_ports
+from sandbox.printers.pods import pod_status
+
 from . import selectors
-from .cluster import current
-from .diagnose import is_ready
+from .cluster import current, friendly
 from .display import in_notebook
-from .errors import friendly
-from .tables import pod_status, service_ports
 
 CHAR = 7.4  # width of one character at the 12px monospace font used for names
 MARGIN, GAP, COLUMN_GAP = 20, 12, 56
@@ -88,7 +89,7 @@ def group(deployments: list[dict], replicasets: list[dict], pods: list[dict]) ->
 
 
 def pod_look(pod: dict) -> str:
-    reason, _, _, _ = pod_status(pod)
+    reason = pod_status(pod).reason
     if pod["metadata"].get("deletionTimestamp"):
         return "terminating"
     if is_ready(pod):
@@ -148,7 +149,8 @@ def _labelled(box: Box, look: str, caption: str, name: str, detail: str) -> list
 
 def _pod(box: Box, pod: dict) -> list[str]:
     look = pod_look(pod)
-    reason, ready, _, _ = pod_status(pod)
+    status_ = pod_status(pod)
+    reason, ready = status_.reason, status_.ready_text
     parts = [_rect(box, look), _text(box.x + 10, box.y + 17, _name(pod), 12, "bold"),
              _text(box.x + 10, box.y + 33, f"Pod · {reason} · {ready} ready", 11, color="#555")]
     statuses = {c.get("name"): c for c in (pod.get("status") or {}).get("containerStatuses") or []}
@@ -271,9 +273,9 @@ def outline(namespace: str, deployments: list[dict], replicasets: list[dict], po
             indent = "    "
         for rs, rs_pods in g.replicasets:
             lines.append(f"{indent}replicaset/{_name(rs)}")
-            lines += [f"{indent}  pod/{_name(p)}  {pod_status(p)[0]}  [{', '.join(c['name'] for c in p['spec']['containers'])}]"
+            lines += [f"{indent}  pod/{_name(p)}  {pod_status(p).reason}  [{', '.join(c['name'] for c in p['spec']['containers'])}]"
                       for p in rs_pods]
-        lines += [f"  pod/{_name(p)}  {pod_status(p)[0]}" for p in g.loose_pods]
+        lines += [f"  pod/{_name(p)}  {pod_status(p).reason}" for p in g.loose_pods]
     for svc in sorted(services, key=_name):
         chosen = sorted(_name(p) for p in pods
                         if selectors.matches((svc.get("spec") or {}).get("selector"), p["metadata"].get("labels")))

@@ -9,14 +9,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import urllib3
-from kubernetes.client.exceptions import ApiException
+from sandbox.machinery.podutil import is_ready
 
 from . import diagnose, selectors
-from .cluster import Connection, current
-from .errors import WorkshopError, describe_status, friendly
+from .cluster import Connection, current, friendly
+from .errors import TimedOut
+from .list_watch import LISTED, WINDOW, list_watch
 from .progress import Progress
-from .tables import kind_named
 
 DEFAULT_TIMEOUT = 180.0
 
@@ -30,64 +29,28 @@ class State:
     failed: str = ""  # set when waiting longer cannot help (a rollout past its progress deadline)
 
 
-class TimedOut(WorkshopError):
-    """The condition did not hold in time; the message says what is missing."""
-
-
 def watch_until(conn: Connection, api_version: str, kind: str, namespace: str | None,
                 check: Callable[[dict[str, dict]], State], *, timeout: float, progress: Progress,
                 label_selector: str = "", field_selector: str = "") -> tuple[State, dict[str, dict]]:
-    """List, then watch, keeping a name -> object map, until `check` says done or `timeout` seconds pass."""
+    """Follow the objects (list, then watch: list_watch) in a name -> object map until `check` says done or
+    failed, or `timeout` seconds pass; returns the last state and the map."""
     deadline = time.monotonic() + timeout
-    res = conn.api.resource(api_version, kind)
-    selectors_ = {"labelSelector": label_selector, "fieldSelector": field_selector}
+    path = conn.api.resource(api_version, kind).path(namespace)
     objects: dict[str, dict] = {}
-    version = ""
-    while True:
-        if not version:  # (re)list: first time, or after the watch's resourceVersion expired (410)
-            listing = conn.api.get(res.path(namespace), **selectors_)
-            objects = {o["metadata"]["name"]: o for o in listing.get("items") or []}
-            version = listing["metadata"].get("resourceVersion", "")
+    events = list_watch(conn.api, path, label_selector=label_selector, field_selector=field_selector,
+                        window=lambda: min(max(deadline - time.monotonic(), 0.0), 60))
+    for event in events:
+        if event.type == LISTED:
+            objects = {o["metadata"]["name"]: o for o in event.items}
+        elif event.type == "DELETED":
+            objects.pop(event.object["metadata"]["name"], None)
+        elif event.type != WINDOW:
+            objects[event.object["metadata"]["name"]] = event.object
         state = check(objects)
         progress.update(state.count, state.total, state.message)
-        remaining = deadline - time.monotonic()
-        if state.done or state.failed or remaining <= 0:
+        if state.done or state.failed or time.monotonic() >= deadline:
+            events.close()
             return state, objects
-        version = _follow(conn, res.path(namespace), {**selectors_, "resourceVersion": version,
-                                                      "allowWatchBookmarks": "true"},
-                          objects, check, progress, min(remaining, 60))
-
-
-def _follow(conn: Connection, path: str, params: dict, objects: dict[str, dict],
-            check: Callable[[dict[str, dict]], State], progress: Progress, seconds: float) -> str:
-    """Apply watch events to `objects` until the condition holds or the watch ends; the version to resume from
-    ("" to relist)."""
-    version = params["resourceVersion"]
-    try:
-        for event in conn.api.stream(path, params, seconds):
-            obj = event.get("object") or {}
-            if event.get("type") == "ERROR":  # a Status: 410 means relist, anything else is a real error
-                if obj.get("code") == 410:
-                    return ""
-                raise WorkshopError(describe_status(obj))
-            version = (obj.get("metadata") or {}).get("resourceVersion", version)
-            if event.get("type") == "BOOKMARK":
-                continue
-            if event.get("type") == "DELETED":
-                objects.pop(obj["metadata"]["name"], None)
-            else:
-                objects[obj["metadata"]["name"]] = obj
-            state = check(objects)
-            progress.update(state.count, state.total, state.message)
-            if state.done or state.failed:
-                return version
-    except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ProtocolError):
-        pass  # the stream went quiet or was cut: resume from the last version seen
-    except ApiException as exc:
-        if exc.status != 410:
-            raise
-        return ""
-    return version
 
 
 def finish_wait(progress: Progress, state: State, what: str, timeout: float,
@@ -165,7 +128,7 @@ def pods_state(pods: dict[str, dict], count: int | None, selector: str, exact: b
     """Ready pods: at least `count` (all of them when None); `exact`: exactly that many and none terminating."""
     alive = [p for p in pods.values() if not p["metadata"].get("deletionTimestamp")]
     leaving = len(pods) - len(alive)
-    ready = sum(1 for p in alive if diagnose.is_ready(p))
+    ready = sum(1 for p in alive if is_ready(p))
     wanted = count if count is not None else max(len(alive), 1)
     if exact:
         done = ready == wanted == len(pods)
@@ -221,16 +184,16 @@ def wait_for_deleted(kind: str, name: str | None = None, *, selector: str | dict
     wait_for_deleted("namespace", "containo")
     """
     conn = current()
-    spec = kind_named(kind)
+    spec = conn.api.named(kind)
     namespace = (namespace or conn.namespace) if spec.namespaced else None
     query = selectors.to_query(selector)
-    what = f"{spec.kind.lower()}/{name}" if name else f"{spec.name} {query}".strip()
+    what = f"{spec.kind.lower()}/{name}" if name else f"{spec.plural} {query}".strip()
     progress = Progress(f"{what} to be deleted")
 
     def check(objs: dict[str, dict]) -> State:
         left = len(objs)
         return State(left == 0, 0 if left else 1, 1,
-                     f"{what} deleted" if left == 0 else f"waiting for {left} {spec.name} to be deleted")
+                     f"{what} deleted" if left == 0 else f"waiting for {left} {spec.plural} to be deleted")
 
     state, objects = watch_until(conn, spec.api_version, spec.kind, namespace, check, timeout=timeout,
                                  progress=progress, label_selector=query,

@@ -3,9 +3,9 @@ AGE from its own clock); durations the controllers wait or measure run `time_sca
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
-from datetime import datetime, timezone
+
+from sandbox.machinery import timestamps
 
 
 class Clock:
@@ -27,16 +27,10 @@ class Clock:
 
     @staticmethod
     def timestamp() -> str:
-        """RFC 3339 in whole seconds, as metadata.creationTimestamp is serialised (formatted once per second:
-        every write asks for it, and strftime is not cheap)."""
-        return _rfc3339(int(time.time()))
+        """Now as metadata.creationTimestamp is serialised: RFC 3339 in whole seconds (metav1.Time)."""
+        return timestamps.rfc3339(int(time.time()))
 
     @staticmethod
     def micro_timestamp() -> str:
-        """RFC 3339 with microseconds, as MicroTime fields (events.eventTime, leases) are serialised."""
-        return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@functools.lru_cache(maxsize=1)
-def _rfc3339(second: int) -> str:
-    return datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        """Now with microseconds, as MicroTime fields (events.eventTime, leases) are serialised."""
+        return timestamps.rfc3339_micro(time.time())

@@ -12,6 +12,7 @@ import platform
 
 from sandbox.machinery import crd_schemas, resources
 from sandbox.machinery.resources import ResourceType
+from sandbox.registry import kinds
 
 KUBERNETES_VERSION = "v1.37.0"
 
@@ -26,8 +27,6 @@ _SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "scale": ("get", "pa
 _SUBRESOURCE_KINDS = {"scale": ("autoscaling", "v1", "Scale"), "eviction": ("policy", "v1", "Eviction")}
 # The apiextensions handler lists a custom resource's verbs in this fixed (unsorted) order.
 _CRD_VERBS = ("delete", "deletecollection", "get", "list", "patch", "create", "update", "watch")
-# metrics-server names its resources' singulars after the objects measured, not after the kinds.
-_SINGULAR_OVERRIDES = {("metrics.k8s.io", "PodMetrics"): "pod", ("metrics.k8s.io", "NodeMetrics"): "node"}
 
 
 def _arch() -> str:
@@ -93,7 +92,9 @@ def _verbs(rt: ResourceType) -> list[str]:
 
 
 def _singular(rt: ResourceType) -> str:
-    return _SINGULAR_OVERRIDES.get((rt.group, rt.kind), rt.singular)
+    """singularName: the kind in lower case, unless its registration says otherwise (metrics-server's)."""
+    kind = kinds.of(rt)
+    return (kind.singular if kind is not None else "") or rt.singular
 
 
 def subresource_kind(rt: ResourceType, sub: str) -> tuple[str, str, str]:

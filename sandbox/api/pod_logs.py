@@ -19,7 +19,7 @@ from sandbox.machinery import errors
 from sandbox.machinery.errors import StatusError
 from sandbox.registry.kubelet_connection import LogOptions
 from sandbox.registry.rest import Registry
-from sandbox.runtime.log_format import parse_rfc3339
+from sandbox.machinery.timestamps import epoch_ns
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _int(query, key: str) -> int | None:
 
 def _time(value: str) -> datetime:
     try:
-        seconds, nanos = divmod(parse_rfc3339(value), 1_000_000_000)
+        seconds, nanos = divmod(epoch_ns(value), 1_000_000_000)
     except ValueError:
         raise errors.bad_request(f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" '
                                  f'as "2006"') from None
@@ -129,5 +129,5 @@ async def _close(chunks: AsyncIterator[bytes]) -> None:
     if close is not None:
         try:
             await close()
-        except Exception:  # noqa: BLE001 - closing a stream the client left must not fail the request
+        except Exception:  # closing a stream the client left must not fail the request
             log.debug("closing a log stream failed", exc_info=True)

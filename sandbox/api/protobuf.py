@@ -12,9 +12,8 @@ false are left out (pointer fields marked KEEP keep an explicit zero), empty mes
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
 
-from sandbox.machinery import errors
+from sandbox.machinery import errors, timestamps
 from sandbox.machinery.errors import StatusError
 
 MAGIC = b"k8s\x00"
@@ -271,7 +270,7 @@ def _value(kind, wire: int, value):
         seconds = _message_fields(_bytes(wire, value), ints=(1, 2)).get(1, 0)
         if not seconds:
             return None
-        return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return timestamps.rfc3339(seconds)
     return _message(_bytes(wire, value), kind)
 
 

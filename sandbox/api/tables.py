@@ -1,5 +1,5 @@
 """`kubectl get` tables: the meta.k8s.io/v1 Table kube-apiserver 1.37 returns for `Accept: ...;as=Table`, built from
-the printers in sandbox/api/printers/ (one per kind, NAME/AGE for anything else).
+the printer each kind's registration names (sandbox/registry/kinds/), NAME/AGE for anything else.
 
 kube-apiserver always prints with Wide on and lets kubectl hide priority-1 columns unless `-o wide`: the HTTP
 handler should pass wide=True to match. Pure functions; `now` (epoch seconds) is only for tests."""
@@ -9,12 +9,8 @@ import time
 
 from sandbox.machinery import errors
 from sandbox.machinery.resources import ResourceType
-
-from .printers import Printer, printer_for
-from .printers.common import human_duration, since
-
-__all__ = ["human_duration", "printer_for", "since", "table", "wants_table"]
-from .printers.metrics import metrics_cells, metrics_columns
+from sandbox.printers import Printer, default_printer
+from sandbox.registry import kinds
 
 TABLE_API_VERSION = "meta.k8s.io/v1"
 INCLUDE_OBJECT_VALUES = ("None", "Metadata", "Object")
@@ -41,35 +37,35 @@ def _table_metadata(objects: list[dict], list_metadata: dict | None) -> dict:
             if list_metadata.get(k) not in (None, "")}
 
 
+def printer_for(rt: ResourceType) -> Printer:
+    kind = kinds.of(rt)
+    return kind.printer_for(rt) if kind is not None else default_printer()
+
+
 def _printed(printer: Printer, objects: list[dict], wide: bool, include_object: str,
              now: float) -> tuple[list[dict], list[dict]]:
-    keep = [i for i, c in enumerate(printer.columns) if wide or c.priority == 0]
+    columns = printer.table_columns(objects)
+    keep = [i for i, c in enumerate(columns) if wide or c.priority == 0]
     rows = []
     for obj in objects:
-        cells = printer.row(obj, now, wide)
+        cells = printer.cells(obj, now, wide, columns)
         row = {"cells": [cells[i] for i in keep], "object": _row_object(obj, include_object)}
         conditions = printer.conditions(obj)
         if conditions:
             row["conditions"] = conditions
         rows.append(row)
-    return [printer.columns[i].definition() for i in keep], rows
-
-
-def _metrics(objects: list[dict], include_object: str) -> tuple[list[dict], list[dict]]:
-    """metrics-server prints its own table: its columns depend on the resources measured."""
-    columns = metrics_columns(objects)
-    rows = [{"cells": metrics_cells(o, columns), "object": _row_object(o, include_object)} for o in objects]
-    return [c.definition() for c in columns], rows
+    return [columns[i].definition() for i in keep], rows
 
 
 def table(rt: ResourceType, objects: list[dict], *, wide: bool = False, include_object: str = "Metadata",
-          list_metadata: dict | None = None, no_headers: bool = False, now: float | None = None) -> dict:
+          list_metadata: dict | None = None, no_headers: bool = False, now: float | None = None,
+          printer: Printer | None = None) -> dict:
     """The meta.k8s.io/v1 Table for `objects` (one object for a GET, a list's items for a LIST).
 
     wide=False drops priority-1 columns and their cells (kube-apiserver prints wide, so the server passes True);
     include_object is the `includeObject` query parameter (None|Metadata|Object, "" means Metadata; anything else
     is a 400); list_metadata is the list's metadata; no_headers leaves out the column definitions (watch events
-    after the first). Rows share the given objects' dicts."""
+    after the first); printer, when given, replaces the resource type's own. Rows share the given objects' dicts."""
     if include_object in ("", None):
         include_object = "Metadata"
     if include_object not in INCLUDE_OBJECT_VALUES:
@@ -77,10 +73,7 @@ def table(rt: ResourceType, objects: list[dict], *, wide: bool = False, include_
                                  "must be 'Metadata', 'Object', 'None', or empty")
     objects = [o for o in objects if isinstance(o, dict)]
     now = time.time() if now is None else now
-    if rt.group == "metrics.k8s.io":
-        columns, rows = _metrics(objects, include_object)
-    else:
-        columns, rows = _printed(printer_for(rt), objects, wide, include_object, now)
+    columns, rows = _printed(printer or printer_for(rt), objects, wide, include_object, now)
     return {"kind": "Table", "apiVersion": TABLE_API_VERSION, "metadata": _table_metadata(objects, list_metadata),
             "columnDefinitions": [] if no_headers else columns, "rows": rows}
 

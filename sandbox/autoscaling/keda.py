@@ -8,6 +8,8 @@ import copy
 import re
 from dataclasses import dataclass
 
+from sandbox.machinery import conditions
+
 DEFAULT_POLLING_INTERVAL = 30
 DEFAULT_COOLDOWN_PERIOD = 300
 DEFAULT_MAX_REPLICAS = 100
@@ -195,10 +197,7 @@ def decide(scaled_object: dict, current_replicas: int, active: bool, since_last_
 
 
 def active_condition(scaled_object: dict) -> dict | None:
-    for condition in scaled_object.get("status", {}).get("conditions") or []:
-        if condition.get("type") == "Active":
-            return condition
-    return None
+    return conditions.find(scaled_object.get("status", {}).get("conditions"), "Active")
 
 
 def _active_if_changed(scaled_object: dict, active: bool) -> tuple[str, str, str] | None:
@@ -214,17 +213,7 @@ def initial_conditions() -> list[dict]:
     return [{"type": t, "status": "Unknown"} for t in ("Ready", "Active", "Fallback", "Paused")]
 
 
-def set_condition(conditions: list[dict], type_: str, status: str, reason: str = "", message: str = "") -> list[dict]:
-    """KEDA's conditions carry no timestamps: replace the entry of that type in place."""
-    updated = [dict(c) for c in conditions] or initial_conditions()
-    entry = next((c for c in updated if c.get("type") == type_), None)
-    if entry is None:
-        entry = {"type": type_}
-        updated.append(entry)
-    entry.clear()
-    entry.update({"type": type_, "status": status})
-    if reason:
-        entry["reason"] = reason
-    if message:
-        entry["message"] = message
-    return updated
+def set_condition(conditions_: list[dict], type_: str, status: str, reason: str = "",
+                  message: str = "") -> list[dict]:
+    """KEDA's Conditions setters (machinery/conditions.set_keda_condition), starting from the initialized ones."""
+    return conditions.set_keda_condition(conditions_, type_, status, reason, message, initial=initial_conditions())

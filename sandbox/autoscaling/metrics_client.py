@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from sandbox.machinery.timestamps import epoch
+
 from . import quantities
-from .replica_calculator import CalculationError, PodMetric, epoch
+from .replica_calculator import CalculationError, PodMetric
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?)(h|ms|m|s|us|µs|ns)")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}

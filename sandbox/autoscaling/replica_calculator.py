@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from sandbox.machinery import podutil
+from sandbox.machinery.timestamps import epoch
 
 from . import quantities
 
@@ -62,27 +63,8 @@ class ResourceResult:
     raw_average: int  # milli-units per pod
 
 
-def epoch(timestamp: str | None) -> float | None:
-    """An RFC 3339 timestamp from an object, as epoch seconds."""
-    if not timestamp:
-        return None
-    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
-
-
-def _ready_condition(pod: dict) -> dict | None:
-    for condition in pod.get("status", {}).get("conditions") or []:
-        if condition.get("type") == "Ready":
-            return condition
-    return None
-
-
-def is_running_and_ready(pod: dict) -> bool:
-    condition = _ready_condition(pod)
-    return pod.get("status", {}).get("phase") == "Running" and bool(condition) and condition.get("status") == "True"
-
-
 def _is_unready_cpu_sample(pod: dict, metric: PodMetric, now: float, periods: Periods) -> bool:
-    condition = _ready_condition(pod)
+    condition = podutil.condition(pod, "Ready")
     start = epoch(pod.get("status", {}).get("startTime"))
     if condition is None or start is None:
         return True
@@ -246,7 +228,7 @@ def plain_metric_replicas(current_replicas: int, target_usage: int, resource: st
 def ready_pod_count(pods: list[dict]) -> int:
     if not pods:
         raise CalculationError("no pods returned by selector while calculating replica count")
-    return sum(1 for pod in pods if is_running_and_ready(pod))
+    return sum(1 for pod in pods if podutil.is_running_and_ready(pod))
 
 
 def external_per_pod_replicas(status_replicas: int, target_per_pod: int, values: list[int], *,

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 
 from sandbox.clock import Clock
+from sandbox.machinery import timestamps
 
 
 def wall_at(clock: Clock, simulated: float) -> float:
@@ -14,7 +14,7 @@ def wall_at(clock: Clock, simulated: float) -> float:
 
 def stamp_at(clock: Clock, simulated: float) -> str:
     """RFC 3339 in whole seconds, as metav1.Time serializes."""
-    return datetime.fromtimestamp(wall_at(clock, simulated), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return timestamps.rfc3339(int(wall_at(clock, simulated)))
 
 
 def simulated_since(clock: Clock, wall: float) -> float:

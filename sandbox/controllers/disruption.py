@@ -11,7 +11,7 @@ import time
 
 from sandbox.controllers import disruption_status as arithmetic
 from sandbox.controllers.base import Controller, controller_ref, key_of, rt_of, split_key
-from sandbox.controllers.rollout import replicas_of
+from sandbox.controllers.deployment.replica_sets import replicas_of
 from sandbox.controllers.selectors import selector_of
 from sandbox.machinery import disruption_budgets, resources
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Callable
 
-from sandbox.controllers import podutil
-from sandbox.controllers.rollout import scaled_value
-from sandbox.machinery import disruption_budgets
+from sandbox.machinery import podutil, timestamps
+from sandbox.machinery.intstr import scaled_value
+from sandbox.machinery import conditions, disruption_budgets
 
 DELETION_TIMEOUT = 120.0  # simulated seconds an evicted pod has to be seen terminating (DeletionTimeout)
 STALE_POD_DISRUPTION_TIMEOUT = 120.0  # simulated seconds before a DisruptionTarget without deletion is cleared
@@ -38,7 +38,7 @@ def expected_and_desired(spec: dict, pods: list[dict], expected_scale: ScaleFind
 
 
 def _expires(stamp, timeout: float) -> float:
-    return (podutil.parse_time(stamp) or 0.0) + timeout
+    return (timestamps.epoch(stamp) or 0.0) + timeout
 
 
 def disrupted_pod_map(pods: list[dict], recorded: dict, now: float,
@@ -92,7 +92,8 @@ def fail_safe_status(pdb: dict, message: str, now: str) -> dict:
     """failSafe: whatever went wrong, allow no disruption and say why (DisruptionAllowed False, SyncFailed)."""
     status = json.loads(json.dumps(pdb.get("status") or {}))
     status["disruptionsAllowed"] = 0
-    disruption_budgets.set_condition(status, "False", disruption_budgets.SYNC_FAILED, message, now)
+    conditions.set_status_condition(status, disruption_budgets.DISRUPTION_ALLOWED, "False",
+                                    disruption_budgets.SYNC_FAILED, message, now)
     return status
 
 

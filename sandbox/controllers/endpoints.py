@@ -5,7 +5,7 @@ Capped at 1000 addresses with the over-capacity annotation. Deleted with its Ser
 owner reference: the controller deletes them itself)."""
 from __future__ import annotations
 
-from sandbox.controllers import podutil
+from sandbox.machinery import podutil
 from sandbox.controllers.base import DELETED, key_of, rt_of, split_key
 from sandbox.controllers.endpointutil import ServicePodsController, resolve_target_port
 from sandbox.controllers.selectors import service_selector

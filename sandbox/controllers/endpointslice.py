@@ -5,7 +5,7 @@ reconciler it keeps endpoints in the slice they are in and fills gaps before cre
 rewrites as few slices as it can. A Service whose selector matches nothing keeps one empty placeholder slice."""
 from __future__ import annotations
 
-from sandbox.controllers import podutil
+from sandbox.machinery import podutil
 from sandbox.controllers.base import owner_reference, rt_of
 from sandbox.controllers.endpointutil import BATCH_REAL_SECONDS, ServicePodsController, resolve_target_port
 from sandbox.controllers.selectors import service_selector

@@ -3,7 +3,7 @@ Service selects, and a service port's targetPort resolved against a pod (a name 
 that name, which may differ from pod to pod)."""
 from __future__ import annotations
 
-from sandbox.controllers import podutil
+from sandbox.machinery import podutil
 from sandbox.controllers.base import Controller, key_of
 from sandbox.controllers.selectors import service_selector
 

@@ -14,15 +14,15 @@ from sandbox.machinery.errors import StatusError
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 MANAGER = "kube-controller-manager"
-# not stored: nothing to own or collect
-SKIPPED_GROUPS = ("metrics.k8s.io", "authentication.k8s.io", "authorization.k8s.io")
+# GetDeletableResources: the types that can be listed, watched and deleted (not metrics, not the reviews)
+DELETABLE = {"delete", "list", "watch"}
 SKIPPED_KEYS = ("events",)  # nothing owns events; skipping them keeps the busiest type out of the graph
 
 
 def storage_keys() -> list[str]:
     keys = []
     for rt in resources.RESOURCES:
-        if rt.group not in SKIPPED_GROUPS and rt.storage_key not in SKIPPED_KEYS and rt.storage_key not in keys:
+        if DELETABLE <= set(rt.verbs) and rt.storage_key not in SKIPPED_KEYS and rt.storage_key not in keys:
             keys.append(rt.storage_key)
     return keys
 

@@ -52,8 +52,8 @@ class Sync:
 
     def condition(self, type_: str, status: str, reason: str, message: str) -> None:
         status_obj = self.hpa.setdefault("status", {})
-        status_obj["conditions"] = conditions.set_condition(status_obj.get("conditions"), type_, status, reason,
-                                                            message, self.now)
+        status_obj["conditions"] = conditions.set_condition_in_list(status_obj.get("conditions"), type_, status,
+                                                                    reason, message, self.now)
 
 
 class HorizontalPodAutoscalerController(Controller):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.controllers import podutil
+from sandbox.machinery import podutil
 from sandbox.controllers.base import DELETED, Controller, key_of, rt_of, split_key
 from sandbox.controllers.clockutil import stamp_at
 from sandbox.kubelet.pod_worker import PodWorker

@@ -3,8 +3,9 @@ if it is missing (also after someone deletes it, as a kubelet re-registers), and
 reposted every five simulated minutes, as nodeStatusReportFrequency does."""
 from __future__ import annotations
 
+
+from sandbox.machinery import timestamps
 from sandbox.controllers.base import DELETED, Controller, rt_of
-from sandbox.controllers.podutil import parse_time
 from sandbox.controllers.clockutil import simulated_since
 from sandbox.machinery.errors import StatusError
 from sandbox.simulation import nodes as simulated
@@ -74,7 +75,7 @@ class NodeController(Controller):
             self.enqueue_heartbeat(name)
             return
         conditions = (node.get("status") or {}).get("conditions") or []
-        beats = [parse_time(c.get("lastHeartbeatTime")) for c in conditions]
+        beats = [timestamps.epoch(c.get("lastHeartbeatTime")) for c in conditions]
         last = min((b for b in beats if b is not None), default=None)
         if last is None or simulated_since(self.clock, last) >= simulated.HEARTBEAT_SECONDS * 0.9:
             now = self.clock.timestamp()

@@ -10,7 +10,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from sandbox.controllers import podutil
+from sandbox.machinery import podutil, timestamps
 from sandbox.controllers.base import (Controller, controller_ref, key_of, owner_reference, rt_of,
                                       spec_changed, split_key)
 from sandbox.controllers.selectors import selector_of
@@ -199,7 +199,7 @@ class ReplicaSetController(Controller):
         for pod in active:
             node = (pod.get("spec") or {}).get("nodeName") or ""
             per_node[node] = per_node.get(node, 0) + 1
-        ranked = sorted(active, key=lambda p: podutil.deletion_rank(
+        ranked = sorted(active, key=lambda p: deletion_rank(
             p, per_node.get((p.get("spec") or {}).get("nodeName") or "", 0)))
         for pod in ranked[:count]:
             meta = pod["metadata"]
@@ -217,9 +217,8 @@ class ReplicaSetController(Controller):
 
     # status -------------------------------------------------------------------------------------------------------
     def _available(self, min_ready: float, facts: PodFacts, now: float) -> bool:
-        if not facts.ready:
-            return False
-        return not min_ready or (now - (facts.ready_since or now)) * self.clock.time_scale >= min_ready
+        """podutil.is_available, from the facts kept for the pod."""
+        return facts.ready and podutil.ready_for(facts.ready_since, min_ready, now, self.clock.time_scale)
 
     def calculate_status(self, rs: dict, facts: list[PodFacts], error: StatusError | None) -> dict:
         template = (((rs.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
@@ -270,6 +269,23 @@ class ReplicaSetController(Controller):
         waits = [min_ready - (now - (f.ready_since or now)) * self.clock.time_scale
                  for f in facts if f.active and f.ready and not self._available(min_ready, f, now)]
         return max(min(waits), 0.0) + 0.01 if waits else None
+
+
+def deletion_rank(pod: dict, colocated: int = 0) -> tuple:
+    """Sort key: pods to delete first sort first (controller.ActivePodsWithRanks): unassigned before assigned,
+    Pending < Unknown < Running, not ready before ready, lower pod-deletion-cost first, more pods of the same
+    owner on its node first, more recently ready first, more restarts first, newer first."""
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    phase_rank = {"Pending": 0, "Unknown": 1, "Running": 2}.get(status.get("phase"), 0)
+    try:
+        cost = int((pod["metadata"].get("annotations") or {}).get("controller.kubernetes.io/pod-deletion-cost", 0))
+    except ValueError:
+        cost = 0
+    ready_at = podutil.ready_since(pod) if podutil.is_ready(pod) else None
+    restarts = sum(int(s.get("restartCount") or 0) for s in status.get("containerStatuses") or [])
+    created = timestamps.epoch(pod["metadata"].get("creationTimestamp")) or 0.0
+    return (1 if spec.get("nodeName") else 0, phase_rank, 1 if podutil.is_ready(pod) else 0, cost, -colocated,
+            -(ready_at or 0.0), -restarts, -created)
 
 
 def _replicas(obj: dict) -> int:

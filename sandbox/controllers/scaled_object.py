@@ -11,7 +11,9 @@ import copy
 import time
 
 from sandbox.autoscaling import keda
-from sandbox.autoscaling.replica_calculator import CalculationError, epoch, is_running_and_ready
+from sandbox.autoscaling.replica_calculator import CalculationError
+from sandbox.machinery.podutil import is_running_and_ready
+from sandbox.machinery.timestamps import epoch
 from sandbox.controllers.base import DELETED, Controller, controller_ref, key_of
 from sandbox.machinery import labels, resources
 from sandbox.machinery.errors import StatusError

@@ -5,7 +5,8 @@ PodScheduled=False/Unschedulable and a FailedScheduling event, and is tried agai
 goes away (or every five minutes, like the unschedulable queue's flush)."""
 from __future__ import annotations
 
-from sandbox.controllers import podutil, scheduling
+from sandbox.controllers import scheduling
+from sandbox.machinery import podutil
 from sandbox.controllers.base import DELETED, Controller, controller_ref, key_of, rt_of, split_key
 from sandbox.controllers.scheduling import NodeInfo
 from sandbox.machinery.errors import StatusError
@@ -70,7 +71,7 @@ class Scheduler(Controller):
         if counted and entry is None:
             ref = controller_ref(new)
             uid = new["metadata"]["uid"]
-            requests = self.binding[1] if self.binding and self.binding[0] == uid else podutil.pod_requests(new)
+            requests = self.binding[1] if self.binding and self.binding[0] == uid else scheduling.pod_requests(new)
             entry = (new["spec"]["nodeName"], uid, requests,
                      ref["uid"] if ref else None, scheduling.host_ports(new))
             self.accounted[key] = entry
@@ -100,7 +101,7 @@ class Scheduler(Controller):
             self.unschedulable.discard(key)
             return
         ref = controller_ref(pod)
-        requests = podutil.pod_requests(pod)
+        requests = scheduling.pod_requests(pod)
         node, verdicts = scheduling.pick(pod, requests, ref["uid"] if ref else None, list(self.infos.values()))
         if node is None:
             self._unschedulable(key, pod, scheduling.fit_error(pod, verdicts))

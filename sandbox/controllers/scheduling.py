@@ -254,3 +254,48 @@ def pick(pod: dict, requests: dict, owner: str | None, infos: list[NodeInfo]) ->
     if not feasible:
         return None, verdicts
     return min(feasible, key=lambda info: rank(requests, owner, info)).name, verdicts
+
+
+def pod_requests(pod: dict) -> dict[str, int]:
+    """What the scheduler accounts for a pod (resourcehelper.PodRequests): the sum over containers, at least
+    the largest init container (restartable init containers add up like containers), plus overhead. cpu in
+    millicores, memory and others in their base unit."""
+    spec = pod.get("spec") or {}
+    total: dict[str, int] = {}
+    for c in spec.get("containers") or []:
+        _add(total, _requests(c))
+    sidecars: dict[str, int] = {}
+    for c in spec.get("initContainers") or []:
+        requests = _requests(c)
+        if c.get("restartPolicy") == "Always":
+            _add(sidecars, requests)
+            _add(total, requests)
+            continue
+        with_sidecars = dict(sidecars)
+        _add(with_sidecars, requests)
+        for name, value in with_sidecars.items():
+            total[name] = max(total.get(name, 0), value)
+    _add(total, _parse(spec.get("overhead") or {}))
+    return total
+
+
+def _requests(container: dict) -> dict[str, int]:
+    resources = container.get("resources") or {}
+    merged = dict(resources.get("limits") or {})
+    merged.update(resources.get("requests") or {})  # requests default to limits
+    return _parse(merged)
+
+
+def _parse(values: dict) -> dict[str, int]:
+    out = {}
+    for name, value in values.items():
+        try:
+            out[name] = quantity.parse_cpu(value) if name == "cpu" else quantity.parse_memory(value)
+        except (quantity.QuantityError, TypeError):
+            continue
+    return out
+
+
+def _add(into: dict, more: dict) -> None:
+    for name, value in more.items():
+        into[name] = into.get(name, 0) + value

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
+from sandbox.machinery import timestamps
 from sandbox.simulation.images import Image
 
 
 def rfc3339(moment: float) -> str:
-    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """metav1.Time: whole seconds."""
+    return timestamps.rfc3339(int(moment))
 
 
 @dataclass

@@ -21,6 +21,7 @@ import time
 from sandbox.kubelet import launch as launching, pod_status
 from sandbox.kubelet.container_record import ContainerRecord, Terminated
 from sandbox.kubelet.container_runner import ContainerRunner
+from sandbox.machinery import timestamps
 from sandbox.machinery.errors import StatusError
 from sandbox.runtime import catalogue
 from sandbox.simulation import images as imaging, stages
@@ -172,10 +173,10 @@ class PodWorker:
                 record.instance = record.restart_count
                 started = (state.get("running") or state.get("terminated") or {}).get("startedAt")
                 finished = time.time()
-                record.last_terminated = Terminated(255, "Unknown", _epoch(started), finished,
+                record.last_terminated = Terminated(255, "Unknown", timestamps.epoch(started), finished,
                                                     old.get("containerID", ""))
                 if "terminated" in state and record.role == "init" and state["terminated"].get("exitCode") == 0:
-                    record.terminated = Terminated(0, "Completed", _epoch(started), _epoch(
+                    record.terminated = Terminated(0, "Completed", timestamps.epoch(started), timestamps.epoch(
                         state["terminated"].get("finishedAt")) or finished, old.get("containerID", ""))
                     record.last_terminated = None
 
@@ -261,7 +262,3 @@ class PodWorker:
             elif e.code != 404:
                 log.warning("status of pod %s/%s: %s", self.namespace, self.name, e.message)
 
-
-def _epoch(text: str | None) -> float | None:
-    from sandbox.controllers.podutil import parse_time
-    return parse_time(text)

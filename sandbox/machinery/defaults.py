@@ -2,8 +2,9 @@
 (pkg/apis/<group>/<version>/defaults.go, applied to every nested type wherever it appears) plus the admission
 plugins every real cluster runs on pods (ServiceAccount, DefaultTolerationSeconds, Priority).
 
-Not defaults (the registry does them): cluster IPs and node ports, uid/timestamps, pod status on create, namespace
-spec.finalizers. KEDA's ScaledObject CRD declares no defaults: the operator treats unset fields as
+Each kind's registration (sandbox/registry/kinds/) names its set_*_defaults function; the Registry applies it on
+create and update. Not defaults (the registry does them): cluster IPs and node ports, uid/timestamps, pod status on
+create, namespace spec.finalizers. KEDA's ScaledObject CRD declares no defaults: the operator treats unset fields as
 SCALED_OBJECT_DEFAULTS, so they are exported for controllers rather than written into objects."""
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import base64
 import random
 
 from . import quantity
-from .resources import ResourceType
 
 SCALED_OBJECT_DEFAULTS = {"pollingInterval": 30, "cooldownPeriod": 300, "minReplicaCount": 0,
                           "maxReplicaCount": 100}
@@ -30,17 +30,8 @@ def _items(value) -> list[dict]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def apply_defaults(rt: ResourceType, obj: dict) -> None:
-    """Fill in defaults in place (idempotent: running it again changes nothing)."""
-    if not isinstance(obj, dict):
-        return
-    handler = _KINDS.get((rt.group, rt.kind))
-    if handler is not None:
-        handler(obj)
-
-
 # --- core/v1 ---------------------------------------------------------------------------------------------------
-def _pod(pod: dict) -> None:
+def set_pod_defaults(pod: dict) -> None:
     spec = pod.get("spec")
     if not isinstance(spec, dict):
         return
@@ -207,7 +198,7 @@ def _admit_default_tolerations(spec: dict) -> None:
     spec["tolerations"] = tolerations
 
 
-def _service(svc: dict) -> None:
+def set_service_defaults(svc: dict) -> None:
     spec = svc.get("spec")
     if not isinstance(spec, dict):
         return
@@ -238,7 +229,7 @@ def _service(svc: dict) -> None:
             ingress.setdefault("ipMode", "VIP")
 
 
-def _namespace(ns: dict) -> None:
+def set_namespace_defaults(ns: dict) -> None:
     status = ns.get("status")
     if status is None:
         ns["status"] = status = {}
@@ -246,7 +237,7 @@ def _namespace(ns: dict) -> None:
         status["phase"] = "Active"
 
 
-def _secret(secret: dict) -> None:
+def set_secret_defaults(secret: dict) -> None:
     if not secret.get("type"):
         secret["type"] = "Opaque"
     # v1 conversion: stringData is write-only, merged into data (base64) and never stored or returned
@@ -258,26 +249,26 @@ def _secret(secret: dict) -> None:
         secret["data"] = data
 
 
-def _endpoints(ep: dict) -> None:
+def set_endpoints_defaults(ep: dict) -> None:
     for subset in _items(ep.get("subsets")):
         for port in _items(subset.get("ports")):
             port.setdefault("protocol", "TCP")
 
 
-def _endpoint_slice(slice_: dict) -> None:
+def set_endpoint_slice_defaults(slice_: dict) -> None:
     for port in _items(slice_.get("ports")):
         port.setdefault("name", "")
         port.setdefault("protocol", "TCP")
 
 
-def _event(event: dict) -> None:
+def set_event_defaults(event: dict) -> None:
     # core/v1 Event serializes these without omitempty
     event.setdefault("eventTime", None)
     event.setdefault("reportingComponent", "")
     event.setdefault("reportingInstance", "")
 
 
-def _node(node: dict) -> None:
+def set_node_defaults(node: dict) -> None:
     status = node.get("status")
     if isinstance(status, dict) and "capacity" in status and "allocatable" not in status:
         status["allocatable"] = dict(status["capacity"]) if isinstance(status["capacity"], dict) else {}
@@ -290,7 +281,7 @@ def _template(spec: dict) -> None:
         _pod_spec(template["spec"])
 
 
-def _deployment(deploy: dict) -> None:
+def set_deployment_defaults(deploy: dict) -> None:
     spec = deploy.get("spec")
     if not isinstance(spec, dict):
         return
@@ -310,7 +301,7 @@ def _deployment(deploy: dict) -> None:
     _template(spec)
 
 
-def _replica_set(rs: dict) -> None:
+def set_replica_set_defaults(rs: dict) -> None:
     spec = rs.get("spec")
     if isinstance(spec, dict):
         spec.setdefault("replicas", 1)
@@ -353,26 +344,13 @@ def _hpa_v1(hpa: dict) -> None:
         spec.setdefault("minReplicas", 1)
 
 
-_KINDS = {
-    ("", "Pod"): _pod,
-    ("", "Service"): _service,
-    ("", "Namespace"): _namespace,
-    ("", "Secret"): _secret,
-    ("", "Endpoints"): _endpoints,
-    ("", "Event"): _event,
-    ("", "Node"): _node,
-    ("apps", "Deployment"): _deployment,
-    ("apps", "ReplicaSet"): _replica_set,
-    ("discovery.k8s.io", "EndpointSlice"): _endpoint_slice,
-}
-
-
 def apply_hpa_defaults(hpa: dict, version: str) -> None:
     (_hpa_v2 if version == "v2" else _hpa_v1)(hpa)
 
 
-_KINDS[("autoscaling", "HorizontalPodAutoscaler")] = lambda hpa: apply_hpa_defaults(
-    hpa, str(hpa.get("apiVersion", "autoscaling/v2")).rpartition("/")[2])
+def set_hpa_defaults(hpa: dict) -> None:
+    """The defaults of the HorizontalPodAutoscaler's own version (v2 unless it says v1)."""
+    apply_hpa_defaults(hpa, str(hpa.get("apiVersion", "autoscaling/v2")).rpartition("/")[2])
 
 
 def scaled_object_setting(scaled_object: dict, field: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import labels
+from . import conditions, labels
 from .errors import StatusError
 
 DISRUPTION_ALLOWED = "DisruptionAllowed"
@@ -32,35 +32,17 @@ def covering(pdbs: list[dict], pod: dict,
 
 
 def condition(status: dict) -> dict | None:
-    for c in status.get("conditions") or []:
-        if isinstance(c, dict) and c.get("type") == DISRUPTION_ALLOWED:
-            return c
-    return None
-
-
-def set_condition(status: dict, status_value: str, reason: str, message: str, now: str) -> None:
-    """apimeta.SetStatusCondition of DisruptionAllowed: added, or updated in place, its transition time moving
-    only when its status does; observedGeneration is the status's."""
-    old = condition(status)
-    unchanged = old is not None and old.get("status") == status_value and old.get("lastTransitionTime")
-    wanted = {"type": DISRUPTION_ALLOWED, "status": status_value,
-              **({"observedGeneration": status["observedGeneration"]} if status.get("observedGeneration") else {}),
-              "lastTransitionTime": old["lastTransitionTime"] if unchanged else now, "reason": reason,
-              "message": message}  # metav1.Condition's fields in order; only observedGeneration is omitempty
-    conditions = status.setdefault("conditions", [])
-    if old is None:
-        conditions.append(wanted)
-    else:
-        conditions[conditions.index(old)] = wanted
+    """The DisruptionAllowed condition, or None."""
+    return conditions.find(status.get("conditions"), DISRUPTION_ALLOWED)
 
 
 def update_disruption_allowed_condition(status: dict, now: str) -> None:
     """UpdateDisruptionAllowedCondition: True/SufficientPods while disruptions are allowed, else
     False/InsufficientPods."""
     if (status.get("disruptionsAllowed") or 0) > 0:
-        set_condition(status, "True", SUFFICIENT_PODS, "", now)
+        conditions.set_status_condition(status, DISRUPTION_ALLOWED, "True", SUFFICIENT_PODS, "", now)
     else:
-        set_condition(status, "False", INSUFFICIENT_PODS, "", now)
+        conditions.set_status_condition(status, DISRUPTION_ALLOWED, "False", INSUFFICIENT_PODS, "", now)
 
 
 def conditions_up_to_date(pdb: dict) -> bool:

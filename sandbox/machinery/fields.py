@@ -1,28 +1,19 @@
 """Field selectors (`?fieldSelector=status.phase=Running,spec.nodeName!=x`) as k8s.io/apimachinery/pkg/fields
-parses them, with the per-kind field labels the API server accepts (each kind's field label conversion func)."""
+parses them; each kind's registration (sandbox/registry/kinds/) lists the field labels it accepts (its field label
+conversion func)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from . import errors
-from .resources import ResourceType
 
-_META = ("metadata.name", "metadata.namespace")
-_EVENT_FIELDS = ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-                 "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-                 "reason", "reportingComponent", "source", "type")
+METADATA = ("metadata.name", "metadata.namespace")  # every kind's, namespaces' aside (no metadata.namespace)
 
-# (group, kind) -> labels beyond metadata.name/metadata.namespace.
-SUPPORTED: dict[tuple[str, str], tuple[str, ...]] = {
-    ("", "Pod"): ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-                  "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"),
-    ("", "Node"): ("spec.unschedulable",),
-    ("", "Namespace"): ("status.phase",),
-    ("", "Secret"): ("type",),
-    ("", "Event"): _EVENT_FIELDS,
-    ("", "Service"): ("spec.clusterIP", "spec.type"),
-    ("apps", "ReplicaSet"): ("status.replicas",),
-}
+
+def labels(*own: str) -> tuple[str, ...]:
+    """The field labels of a kind: metadata.name and metadata.namespace, then its own (its registration's)."""
+    return METADATA + own
+
 
 # Field labels whose value is not found at the same dotted path.
 _VALUE_PATHS = {"source": ("source", "component"), "status.podIPs": ("status", "podIP")}
@@ -64,12 +55,6 @@ class FieldSelector:
         return ",".join(str(t) for t in self.terms)
 
 
-def supported_fields(rt: ResourceType) -> tuple[str, ...]:
-    if rt.kind == "Namespace":
-        return ("metadata.name",) + SUPPORTED[("", "Namespace")]
-    return _META + SUPPORTED.get((rt.group, rt.kind), ())
-
-
 def field_value(obj: dict, label: str) -> str:
     """The string a field label selects on (bools as "true"/"false", numbers in decimal, absent as "")."""
     node = obj
@@ -82,13 +67,13 @@ def field_value(obj: dict, label: str) -> str:
     return str(node)
 
 
-def parse(text, rt: ResourceType) -> FieldSelector:
-    """The `fieldSelector` query parameter for resource type `rt`; 400 BadRequest when it cannot be used."""
+def parse(text, allowed: tuple[str, ...]) -> FieldSelector:
+    """The `fieldSelector` query parameter, for a kind whose field labels are `allowed`; 400 BadRequest when it
+    cannot be used."""
     if text is None or text == "":
         return FieldSelector()
     if not isinstance(text, str):
         raise errors.bad_request(f"invalid field selector: {text!r}")
-    allowed = supported_fields(rt)
     terms = []
     for part in sorted(_split_terms(text)):
         if part == "":

@@ -1,10 +1,9 @@
-"""The resource types the sandbox serves: one table that discovery, routing, storage and kubectl's
-short names all read, so a resource is added in one place."""
+"""The resource types the sandbox serves: their names (group, version, kind, plural, scope, short names, categories,
+subresources, verbs), the one table every room looks a type up in. What the sandbox does with each kind is its
+registration's (sandbox/registry/kinds/), keyed by the storage key these types give."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from sandbox.machinery.crd_schemas import CUSTOM_RESOURCE_GROUPS
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class ResourceType:
 
 
 READ_ONLY = ("get", "list")
-CREATE_ONLY = ("create",)  # reviews: answered on create, never stored (sandbox/registry/reviews.py)
+CREATE_ONLY = ("create",)  # reviews: answered on create, never stored (sandbox/registry/kinds/reviews.py)
 _ALL = ("all",)
 
 RESOURCES: tuple[ResourceType, ...] = (
@@ -118,18 +117,6 @@ def by_kind(api_version: str, kind: str) -> ResourceType | None:
         if rt.api_version == api_version and rt.kind == kind:
             return rt
     return None
-
-
-# kube-apiserver's etcd prefixes where they are not the plural; a CRD's (KEDA's) is <group>/<plural>
-_ETCD_PREFIXES = {("", "nodes"): "minions", ("", "services"): "services/specs",
-                  ("", "endpoints"): "services/endpoints"}
-
-
-def etcd_key(rt: ResourceType, namespace: str | None, name: str) -> str:
-    """The key a real API server stores the object under, which its storage errors quote."""
-    default = rt.storage_key if rt.group in CUSTOM_RESOURCE_GROUPS else rt.plural
-    prefix = _ETCD_PREFIXES.get((rt.group, rt.plural), default)
-    return "/".join(["/registry", prefix, *([namespace] if namespace else []), name])
 
 
 def storage_type(storage_key: str) -> ResourceType:

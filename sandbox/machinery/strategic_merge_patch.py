@@ -343,16 +343,20 @@ def _normalize_order(patch_items: list, server_only: list, patch_order: list, se
     out, i, j = [], 0, 0
     while i < len(server_only) or j < len(patch_items):
         if i >= len(server_only):
-            out.append(patch_items[j]); j += 1
+            out.append(patch_items[j])
+            j += 1
         elif j >= len(patch_items):
-            out.append(server_only[i]); i += 1
+            out.append(server_only[i])
+            i += 1
         else:
             left = positions.get(_position_key(server_only[i], key))
             right = positions.get(_position_key(patch_items[j], key))
             if left is not None and right is not None and left < right:
-                out.append(server_only[i]); i += 1
+                out.append(server_only[i])
+                i += 1
             else:
-                out.append(patch_items[j]); j += 1
+                out.append(patch_items[j])
+                j += 1
     return out
 
 

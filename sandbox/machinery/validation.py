@@ -3,13 +3,17 @@
 - decode(): the serializer's pass. Type errors are 400 BadRequest (`<Kind> in version "v1" cannot be handled as a
   <Kind>: json: cannot unmarshal ...`); unknown fields fail under fieldValidation=Strict, come back as warnings under
   Warn, and are dropped silently under Ignore.
-- validate(): the registry strategy's Validate/ValidateUpdate: semantic rules per kind, every problem reported as a
-  cause of one 422 Invalid (errors.invalid)."""
+- validate(): the registry strategy's Validate/ValidateUpdate: ObjectMeta's rules and the kind's own (which its
+  registration in sandbox/registry/kinds/ names), every problem reported as a cause of one 422 Invalid
+  (errors.invalid)."""
 from __future__ import annotations
 
-from . import (autoscaling_validation, crd_schemas, crd_validation, decoding, errors, field_errors as fe,
-               meta_validation, pod_validation, policy_validation, schemas, service_validation, workload_validation)
+from collections.abc import Callable
+
+from . import crd_schemas, crd_validation, decoding, errors, field_errors as fe, meta_validation, schemas
 from .resources import ResourceType
+
+Rules = Callable[[dict, "dict | None"], "list[errors.Cause]"]  # a kind's own rules: (obj, old) -> causes
 
 FIELD_VALIDATION = ("Ignore", "Warn", "Strict")
 
@@ -46,12 +50,15 @@ def decode(rt: ResourceType, obj: dict, field_validation: str = "Strict") -> lis
     return unknown if field_validation == "Warn" else []
 
 
-def validate(rt: ResourceType, obj: dict, old: dict | None = None) -> None:
-    """Raise 422 Invalid listing every problem with `obj` (an update when `old` is given)."""
+def validate(rt: ResourceType, obj: dict, old: dict | None = None, *, rules: Rules | None = None,
+             metadata_first: bool = True) -> None:
+    """Raise 422 Invalid listing every problem with `obj` (an update when `old` is given): ObjectMeta's, then the
+    kind's own `rules`. metadata_first=False is a kind whose Validate leaves ObjectMeta to the generic store, which
+    checks it on create only once the kind's rules pass (PodDisruptionBudget)."""
     if not isinstance(obj, dict):
         raise errors.bad_request("the object to validate must be a JSON object")
     try:
-        causes = _causes(rt, obj, old if isinstance(old, dict) else None)
+        causes = _causes(rt, obj, old if isinstance(old, dict) else None, rules, metadata_first)
     except RecursionError:
         raise errors.bad_request("the object is nested too deeply") from None
     if causes:
@@ -59,23 +66,29 @@ def validate(rt: ResourceType, obj: dict, old: dict | None = None) -> None:
         raise errors.invalid(rt.group, rt.kind, name or "", causes)
 
 
-def _causes(rt: ResourceType, obj: dict, old: dict | None) -> list[errors.Cause]:
+def _causes(rt: ResourceType, obj: dict, old: dict | None, rules: Rules | None,
+            metadata_first: bool) -> list[errors.Cause]:
     causes = meta_validation.object_meta(rt, obj.get("metadata"), old.get("metadata") if old else None)
-    if rt.group in crd_schemas.CUSTOM_RESOURCE_GROUPS:
-        name = schemas.definition_name(rt.api_version, rt.kind)
-        return causes + (crd_validation.validate(obj, schemas.definition(name)) if name else [])
-    rules = _RULES.get((rt.group, rt.kind))
     own = rules(obj, old) if rules is not None else []
-    if own and old is None and (rt.group, rt.kind) in _METADATA_LEFT_TO_THE_STORE:
+    if own and old is None and not metadata_first:
         return own  # BeforeCreate checks metadata only once the kind's own validation has passed
     return causes + own
 
 
-def _config_map(obj: dict, old: dict | None) -> list[errors.Cause]:
+def custom_resource_rules(api_version: str, kind: str) -> Rules:
+    """A custom resource's rules: its CRD's OpenAPI schema, as apiextensions-apiserver validates it."""
+    name = schemas.definition_name(api_version, kind)
+
+    def rules(obj: dict, old: dict | None) -> list[errors.Cause]:
+        return crd_validation.validate(obj, schemas.definition(name)) if name else []
+    return rules
+
+
+def validate_config_map(obj: dict, old: dict | None) -> list[errors.Cause]:
     return meta_validation.data_keys(obj, ("data", "binaryData")) + _immutable_data(obj, old, ("data", "binaryData"))
 
 
-def _secret(obj: dict, old: dict | None) -> list[errors.Cause]:
+def validate_secret(obj: dict, old: dict | None) -> list[errors.Cause]:
     causes = meta_validation.data_keys(obj, ("data",))
     if old is not None and old.get("type", "Opaque") != obj.get("type", "Opaque"):
         causes.append(fe.invalid("type", obj.get("type", ""), "field is immutable"))
@@ -93,17 +106,3 @@ def _immutable_data(obj: dict, old: dict | None, fields: tuple[str, ...]) -> lis
         if (obj.get(field) or {}) != (old.get(field) or {}):
             causes.append(fe.forbidden(field, "field is immutable when `immutable` is set"))
     return causes
-
-
-_RULES = {
-    ("", "Pod"): pod_validation.validate_pod,
-    ("", "Service"): service_validation.validate_service,
-    ("", "ConfigMap"): _config_map,
-    ("", "Secret"): _secret,
-    ("apps", "Deployment"): workload_validation.validate_deployment,
-    ("apps", "ReplicaSet"): workload_validation.validate_replica_set,
-    ("autoscaling", "HorizontalPodAutoscaler"): autoscaling_validation.validate_hpa,
-    ("policy", "PodDisruptionBudget"): policy_validation.validate_pdb,
-}
-# Kinds whose validation does not call ValidateObjectMeta: the generic store checks their metadata itself.
-_METADATA_LEFT_TO_THE_STORE = {("policy", "PodDisruptionBudget")}

@@ -1,24 +1,29 @@
-"""Deletion as the generic registry store does it: preconditions, graceful deletion of pods (the simulated
-kubelet finishes it), finalizers, propagation policies recorded as the garbage collector's finalizers, namespaces
-that terminate until finalized, and the answer (the object, or a Status) a DELETE gets."""
+"""Deletion as the generic registry store does it: preconditions, graceful deletion where the kind's strategy asks
+for it (pods: the simulated kubelet finishes it), finalizers, propagation policies recorded as the garbage
+collector's finalizers, a kind's own deletion where its storage has one (namespaces terminate until finalized), and
+the answer (the object, or a Status) a DELETE gets."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+import time
 
-from sandbox.machinery import errors
+from sandbox.machinery import errors, timestamps
 from sandbox.machinery.errors import Cause, StatusError
 from sandbox.machinery.resources import ResourceType
-from sandbox.registry import strategies
+from sandbox.registry.options import DeleteOptions
 
 
 class DeletionMixin:
     """Registry.delete and delete_collection (mixed into Registry, whose helpers they use)."""
 
-    def delete(self, rt: ResourceType, namespace: str | None, name: str, *, grace_period_seconds: int | None = None,
-               propagation_policy: str | None = None, preconditions: dict | None = None,
-               dry_run: bool = False) -> dict:
-        self._check_verb(rt, "delete")
+    def delete(self, rt: ResourceType, namespace: str | None, name: str, options: DeleteOptions | None = None, *,
+               grace_period_seconds: int | None = None, propagation_policy: str | None = None,
+               preconditions: dict | None = None, dry_run: bool = False) -> dict:
+        if options is not None:
+            grace_period_seconds, propagation_policy = options.grace_period_seconds, options.propagation_policy
+            preconditions, dry_run = options.preconditions, options.dry_run
+        self.check_verb(rt, "delete")
+        kind = self.kind(rt)
         obj = self._stored(rt, namespace, name)
         meta = obj["metadata"]
         check_preconditions(rt.group, rt.kind, meta, preconditions or {})
@@ -30,9 +35,10 @@ class DeletionMixin:
             grace_period_seconds = 0
         ns = self._ns(rt, namespace)
         changed = _propagation_finalizers(meta, propagation_policy)
-        if rt.storage_key == "namespaces":
-            return self._delete_namespace(rt, obj, changed, dry_run)
-        if strategies.strategy(rt).graceful:
+        own = self._own["delete"].get(rt.storage_key)
+        if own is not None:
+            return own(rt, obj, changed, dry_run)
+        if kind.strategy.graceful:
             pending = self._graceful(obj, grace_period_seconds)
             if pending is not None:
                 if pending or changed:
@@ -70,34 +76,19 @@ class DeletionMixin:
         meta["deletionGracePeriodSeconds"] = grace
         return True
 
-    def _delete_namespace(self, rt: ResourceType, obj: dict, changed: bool, dry_run: bool) -> dict:
-        meta = obj["metadata"]
-        if not meta.get("deletionTimestamp"):
-            meta["deletionTimestamp"] = self.clock.timestamp()
-            meta["deletionGracePeriodSeconds"] = 0
-            obj.setdefault("status", {})["phase"] = "Terminating"
-            self._put_unless_dry(rt, "", meta["name"], obj, dry_run)
-            return obj
-        if meta.get("finalizers") or (obj.get("spec") or {}).get("finalizers"):
-            if changed:
-                self._put_unless_dry(rt, "", meta["name"], obj, dry_run)
-            return obj
-        if dry_run:
-            return self._deleted_response(rt, obj)
-        return self._deleted_response(rt, self._remove(rt, "", meta["name"], obj))
-
     def _put_unless_dry(self, rt: ResourceType, ns: str, name: str, obj: dict, dry_run: bool) -> None:
         if not dry_run:
             self.store.put(rt.storage_key, ns, name, obj)
 
     def _remove(self, rt: ResourceType, ns: str, name: str, obj: dict) -> dict:
         raw = self.store.remove(rt.storage_key, ns, name)
-        if rt.storage_key == "services":
-            self.services.release(obj)
+        after = self._own["after_delete"].get(rt.storage_key)
+        if after is not None:
+            after(obj)
         return json.loads(raw) if raw else obj
 
     def _deleted_response(self, rt: ResourceType, obj: dict) -> dict:
-        if strategies.strategy(rt).return_deleted:
+        if self.kind(rt).strategy.return_deleted:
             return self._out(rt, obj)
         details = {"name": obj["metadata"]["name"], "kind": rt.plural, "uid": obj["metadata"].get("uid", "")}
         if rt.group:
@@ -105,14 +96,14 @@ class DeletionMixin:
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
 
     def delete_collection(self, rt: ResourceType, namespace: str | None, label_selector: str = "",
-                          field_selector: str = "", **delete_options) -> dict:
-        self._check_verb(rt, "deletecollection")
+                          field_selector: str = "", options: DeleteOptions | None = None, **delete_options) -> dict:
+        self.check_verb(rt, "deletecollection")
         listed = self.list(rt, namespace, label_selector, field_selector)
         deleted = []
         for item in listed["items"]:
             meta = item["metadata"]
             try:
-                self.delete(rt, meta.get("namespace"), meta["name"], **delete_options)
+                self.delete(rt, meta.get("namespace"), meta["name"], options, **delete_options)
             except StatusError as e:
                 if e.code != 404:  # gone meanwhile is fine, as in the apiserver
                     raise
@@ -121,33 +112,8 @@ class DeletionMixin:
         return listed
 
 
-def delete_options(body: dict) -> dict:
-    """A DeleteOptions object (a DELETE's body, an Eviction's deleteOptions) as delete()'s keyword arguments."""
-    grace = body.get("gracePeriodSeconds")
-    if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
-        raise errors.bad_request("gracePeriodSeconds must be an integer")
-    policy, orphan = body.get("propagationPolicy"), body.get("orphanDependents")
-    if policy is None and orphan is not None:  # the deprecated spelling of Orphan/Background
-        policy = "Orphan" if str(orphan).lower() == "true" else "Background"
-    preconditions = body.get("preconditions")
-    if preconditions is not None and not isinstance(preconditions, dict):
-        raise errors.bad_request("preconditions must be an object")
-    return {"grace_period_seconds": grace, "propagation_policy": policy, "preconditions": preconditions,
-            "dry_run": check_dry_run(body.get("dryRun") or [])}
-
-
-def check_dry_run(values) -> bool:
-    """True for ["All"], False for []; any other directive is refused, as the apiserver refuses it."""
-    if not isinstance(values, list):
-        raise errors.bad_request("dryRun must be a list")
-    for value in values:
-        if value != "All":
-            raise errors.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
-    return bool(values)
-
-
 def _now_plus(seconds: int) -> str:
-    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return timestamps.rfc3339(int(time.time() + seconds))
 
 
 def _propagation_finalizers(meta: dict, policy: str | None) -> bool:

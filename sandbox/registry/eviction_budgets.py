@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sandbox.machinery import disruption_budgets, errors, resources
+from sandbox.machinery import disruption_budgets, errors, podutil, resources
 from sandbox.machinery.errors import StatusError
 
 PDBS = resources.lookup("policy", "v1", "poddisruptionbudgets")
@@ -32,7 +32,7 @@ def consult(registry, pod: dict, dry_run: bool) -> bool:
     if not pdbs:
         return False
     pdb, status = pdbs[0], pdbs[0].get("status") or {}
-    if not _is_ready(pod):  # an unhealthy pod is no part of currentHealthy: letting it go costs no disruption
+    if not podutil.is_ready(pod):  # an unhealthy pod is no part of currentHealthy: letting it go costs no disruption
         if (pdb.get("spec") or {}).get("unhealthyPodEvictionPolicy") == "AlwaysAllow":
             return True
         desired = status.get("desiredHealthy") or 0
@@ -40,12 +40,6 @@ def consult(registry, pod: dict, dry_run: bool) -> bool:
             return True
     _check_and_decrement(registry, pdb, pod["metadata"]["name"], dry_run)
     return False
-
-
-def _is_ready(pod: dict) -> bool:
-    """podutil.IsPodReady, the eviction handler's notion of a healthy pod."""
-    return any(isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
 
 
 def _check_and_decrement(registry, pdb: dict, pod_name: str, dry_run: bool) -> None:

@@ -1,30 +1,35 @@
-"""Subresources and sibling APIs that are not plain objects: scale (autoscaling/v1 Scale over a deployment or
-replica set), pods/binding (the scheduler's write), pods/log (checked here as kube-apiserver's LogREST checks it,
-then read from the node, registry.kubelet) and metrics.k8s.io (read from the workload model). pods/eviction has
+"""Subresources that are not the object itself: scale (an autoscaling/v1 Scale over any kind whose registration
+serves it: spec.replicas, status.replicas and the selector), pods/binding (the scheduler's write) and pods/log
+(checked here as kube-apiserver's LogREST checks it, then read from the node, registry.kubelet). pods/eviction has
 its own module (eviction.py)."""
 from __future__ import annotations
 
 import json
 from typing import AsyncIterator
 
-from sandbox.machinery import errors, fields, labels, patching, resources
+from sandbox.machinery import errors, labels, patching, resources
 from sandbox.machinery.errors import Cause
 from sandbox.machinery.resources import ResourceType
+from sandbox.registry.options import WriteOptions
 from sandbox.registry.kubelet_connection import LogOptions, NodeError
 from sandbox.registry.patch_types import APPLY_PATCH, JSON_PATCH, MERGE_PATCH
 from sandbox.storage.store import dumps
 
 
 class SubresourceMixin:
-    """Registry's scale, bind, pod_log and metrics reads (mixed into Registry, whose helpers they use)."""
+    """Registry's scale, bind and pod_log (mixed into Registry, whose helpers they use)."""
+
+    def _serves_scale(self, rt: ResourceType) -> bool:
+        kind = self.kind(rt)
+        return kind.scale is True
 
     def get_scale(self, rt: ResourceType, namespace: str | None, name: str) -> dict:
-        if "scale" not in rt.subresources:
+        if not self._serves_scale(rt):
             raise errors.not_found(rt.group, f"{rt.plural}/scale", name)
         return _scale_of(self.get(rt, namespace, name))
 
-    def _update_scale(self, rt, namespace, name, body, dry_run, field_manager) -> dict:
-        if "scale" not in rt.subresources:
+    def _update_scale(self, rt, namespace, name, body, options: WriteOptions) -> dict:
+        if not self._serves_scale(rt):
             raise errors.not_found(rt.group, f"{rt.plural}/scale", name)
         if not isinstance(body, dict):
             raise errors.bad_request("the body of a scale update must be an autoscaling/v1 Scale")
@@ -41,9 +46,9 @@ class SubresourceMixin:
         new = json.loads(dumps(old))
         new["metadata"]["resourceVersion"] = meta.get("resourceVersion") or ""
         new.setdefault("spec", {})["replicas"] = replicas
-        return _scale_of(self._write_update(rt, old, new, "", dry_run, field_manager))
+        return _scale_of(self._write_update(rt, old, new, "", options))
 
-    def _patch_scale(self, rt, namespace, name, patch_type, patch, dry_run, field_manager) -> dict:
+    def _patch_scale(self, rt, namespace, name, patch_type, patch, options: WriteOptions) -> dict:
         scale = self.get_scale(rt, namespace, name)
         if patch_type == APPLY_PATCH:
             raise errors.unsupported_media_type(patch_type)
@@ -53,7 +58,7 @@ class SubresourceMixin:
             patched = patching.apply_merge_patch(scale, patch)
         else:
             patched = patching.apply_strategic_merge_patch(scale, patch, "autoscaling/v1", "Scale")
-        return self._update_scale(rt, namespace, name, patched, dry_run, field_manager)
+        return self._update_scale(rt, namespace, name, patched, options)
 
     def bind(self, namespace: str, name: str, node_name: str, *, dry_run: bool = False) -> dict:
         """pods/<name>/binding: what the scheduler writes (spec.nodeName is otherwise immutable)."""
@@ -97,30 +102,6 @@ class SubresourceMixin:
         except NodeError as e:
             raise node_status(e, name) from None
         return _passed_on(stream, name)
-
-    # metrics.k8s.io -------------------------------------------------------------------------------------------
-    def _metrics(self, rt: ResourceType, namespace: str | None, label_selector: str = "",
-                 field_selector: str = "") -> list[dict]:
-        provider = self.metrics_provider
-        if provider is None:
-            items = []
-        elif rt.kind == "PodMetrics":
-            items = provider.pod_metrics(namespace)
-        else:
-            items = provider.node_metrics()
-        if label_selector:
-            selector = labels.parse(label_selector)
-            items = [i for i in items if selector.matches(i.get("metadata", {}).get("labels"))]
-        if field_selector:
-            selector = fields.parse(field_selector, rt)
-            items = [i for i in items if selector.matches(i)]
-        return items
-
-    def _metric(self, rt: ResourceType, namespace: str | None, name: str) -> dict:
-        for item in self._metrics(rt, namespace):
-            if item.get("metadata", {}).get("name") == name:
-                return item
-        raise errors.not_found(rt.group, rt.plural, name)
 
 
 def _scale_of(obj: dict) -> dict:
@@ -202,7 +183,7 @@ def node_status(error: NodeError, name: str) -> errors.StatusError:
 
 async def _nothing() -> AsyncIterator[bytes]:
     return
-    yield  # noqa: an async generator that ends at once
+    yield  # never reached: the yield makes this an async generator that ends at once
 
 
 async def _passed_on(stream: AsyncIterator[bytes], name: str) -> AsyncIterator[bytes]:

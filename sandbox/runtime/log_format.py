@@ -15,16 +15,15 @@ records first, then `sinceSeconds`/`sinceTime` drops the older ones among them (
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable
 
+from sandbox.machinery.timestamps import epoch_ns
 from sandbox.registry.kubelet_connection import LogOptions
 
 STDOUT, STDERR = "stdout", "stderr"
 FULL, PARTIAL = b"F", b"P"
-_RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -58,19 +57,6 @@ def rfc3339_nano_fixed(time_ns: int) -> str:
     return f"{whole}.{nanos:09d}Z"
 
 
-def parse_rfc3339(text: str) -> int:
-    """Nanoseconds since the epoch of an RFC 3339 time with any fraction; raises ValueError."""
-    match = _RFC3339.match(text.strip())
-    if not match:
-        raise ValueError(f"not an RFC 3339 time: {text!r}")
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    seconds = calendar.timegm((int(year), int(month), int(day), int(hour), int(minute), int(second)))
-    if zone not in ("Z", "z"):
-        sign = 1 if zone[0] == "+" else -1
-        seconds -= sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
-    return seconds * 1_000_000_000 + int((fraction or "").ljust(9, "0"))
-
-
 def datetime_ns(moment: datetime) -> int:
     """A timezone-aware datetime (LogOptions.since_time) in nanoseconds since the epoch."""
     return calendar.timegm(moment.utctimetuple()) * 1_000_000_000 + moment.microsecond * 1000
@@ -89,7 +75,7 @@ def parse_cri_line(line: bytes) -> LogRecord | None:
     if len(parts) < 4 or parts[1] not in (b"stdout", b"stderr"):
         return None
     try:
-        time_ns = parse_rfc3339(parts[0].decode("ascii"))
+        time_ns = epoch_ns(parts[0].decode("ascii"))
     except (UnicodeDecodeError, ValueError):
         return None
     text = parts[3]

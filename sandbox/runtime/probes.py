@@ -224,7 +224,8 @@ class _Exchange:
             await writer.drain()
             return await self._response(reader, writer)
         except ConnectionResetError:
-            raise _Failed(f"read tcp {_local(writer)}->{host_port(host, port)}: read: connection reset by peer")
+            raise _Failed(f"read tcp {_local(writer)}->{host_port(host, port)}: read: connection reset by peer") \
+                from None
         finally:
             writer.close()
 

@@ -209,7 +209,7 @@ class Child:
                 _run_script(command.target, main)
         except SystemExit:
             raise
-        except BaseException as error:  # noqa: B902 (KeyboardInterrupt too: the interpreter reports it the same way)
+        except BaseException as error:  # KeyboardInterrupt too: the interpreter reports it the same way
             self._report_uncaught(error)
             if isinstance(error, KeyboardInterrupt):
                 # Out to the interpreter, which shuts down, then kills itself with SIGINT (returncode -2,
@@ -228,7 +228,7 @@ class Child:
         sys.last_type, sys.last_value, sys.last_traceback = type(error), error, tb
         try:
             sys.excepthook(type(error), error, tb)
-        except BaseException as hook_error:  # noqa: B902
+        except BaseException as hook_error:  # whatever the hook raises is reported alike
             print("Error in sys.excepthook:", file=sys.stderr)
             sys.__excepthook__(type(hook_error), hook_error, hook_error.__traceback__)
             print("\nOriginal exception was:", file=sys.stderr)

@@ -68,7 +68,7 @@ def preload(names=PRELOAD, optional=OPTIONAL_PRELOAD, package=APP_PACKAGE) -> li
         except ImportError as error:
             if required or not (error.name and name.startswith(error.name)):
                 errors.append(f"{name}: {type(error).__name__}: {error}")
-        except Exception as error:  # noqa: BLE001 (a broken module must not stop the zygote)
+        except Exception as error:  # a broken module must not stop the zygote
             errors.append(f"{name}: {type(error).__name__}: {error}")
 
     for name in names:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from sandbox.runtime.log_format import STDERR, STDOUT, LogRecord, parse_rfc3339
+from sandbox.machinery.timestamps import epoch_ns as parse_rfc3339
+from sandbox.runtime.log_format import STDERR, STDOUT, LogRecord
 from sandbox.simulation import images
 
 HEADER = ("[workshop sandbox] Simulated log: no container runs in the sandbox, so these lines show what "

@@ -18,7 +18,8 @@ import time
 from dataclasses import dataclass, field
 
 from sandbox.autoscaling import quantities
-from sandbox.autoscaling.replica_calculator import epoch, is_running_and_ready
+from sandbox.machinery.podutil import is_running_and_ready
+from sandbox.machinery.timestamps import epoch
 from sandbox.machinery import labels, resources
 
 METRICS_WINDOW = "15s"  # metrics-server's --metric-resolution

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import redis
 from sandbox.runtime import redis_binaries
-from tests.waiting import wait_until  # noqa: F401  (re-exported for the app tests)
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = redis_binaries.server_path()

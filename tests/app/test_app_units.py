@@ -158,7 +158,7 @@ def test_a_log_line_is_one_json_object():
         log.debug("hidden")
         logging.getLogger("aiohttp.server").warning("library %s", "words")
         try:
-            1 / 0
+            _ = 1 / 0
         except ZeroDivisionError:
             log.exception("boom", step="divide")
     finally:

@@ -1,6 +1,15 @@
 """Small builders for the object dicts the pure helper tests feed in (what the API server would return)."""
 from __future__ import annotations
 
+from helpers.api import Resource
+from helpers.tables import Table, render
+from sandbox.api import tables as server_tables
+from sandbox.machinery import resources
+from sandbox.machinery.resources import ResourceType
+from sandbox.printers.workloads import job_printer
+
+JOBS = ResourceType("batch", "v1", "Job", "jobs", True)  # not served by the sandbox; a kind cluster serves it
+
 LABELS = {"app": "containo", "microservice": "orders"}
 
 
@@ -65,3 +74,14 @@ def endpointslice(service_name, addresses, ready=True):
 def event(pod_name, reason, message, when="2026-05-01T11:59:50Z"):
     return {"involvedObject": {"kind": "Pod", "name": pod_name}, "reason": reason, "message": message,
             "lastTimestamp": when, "metadata": {"name": f"{pod_name}.1"}}
+
+
+def shown(plural: str, objects: list[dict], now, *, wide: bool = False, namespace: str | None = None) -> Table:
+    """What show() displays for these objects: the Table the server builds (its printers), rendered by the helpers
+    (`now` is a datetime)."""
+    rt = JOBS if plural == "jobs" else next(r for r in resources.RESOURCES if r.plural == plural
+                                            and r.group in ("", "apps"))
+    served = server_tables.table(rt, objects, wide=True, now=now.timestamp(),
+                                 printer=job_printer() if rt is JOBS else None)
+    return render(Resource(rt.group, rt.version, rt.kind, rt.plural, rt.namespaced), served, wide=wide,
+                  namespace=namespace)

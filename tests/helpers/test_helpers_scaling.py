@@ -344,6 +344,9 @@ class FakeApi:
         return {"Job": Resource("batch", "v1", "Job", "jobs", True),
                 "Pod": Resource("", "v1", "Pod", "pods", True)}[kind]
 
+    def named(self, name):  # discovery's answer for "jobs" and "pods"
+        return self.resource("v1", {"jobs": "Job", "pods": "Pod"}[name])
+
 
 def connect_fake(monkeypatch, cluster="sandbox", api=None):
     context = {"sandbox": "workshop-sandbox", "kind": "kind-workshop"}[cluster]

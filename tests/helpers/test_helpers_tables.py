@@ -1,17 +1,35 @@
-"""kubectl's columns computed from object dicts."""
+"""kubectl's tables: the server prints the cells (sandbox/printers, served as `as=Table`), the helpers render them as
+kubectl does (capitals, wide columns on request, -L columns, sorted rows, alignment, kubectl's wording)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from helpers.tables import (KINDS, align, endpoints_addresses, human_duration, kind_named, pod_status, service_row,
-                            table)
+from helper_objects import shown
+from helpers.api import Api
 from helpers.errors import WorkshopError
+from helpers.tables import align
+from sandbox.api import discovery
+from sandbox.printers.common import human_duration
+from sandbox.printers.network import endpoints_addresses
+from sandbox.printers.pods import pod_status
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
 def ago(seconds):
     return (NOW - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def table(plural, objects, *, now=NOW, wide=False, namespace=None):
+    return shown(plural, objects, now, wide=wide, namespace=namespace)
+
+
+def row(plural, obj, now=NOW, wide=False):
+    return table(plural, [obj], now=now, wide=wide).rows[0]
+
+
+def service_row(svc, now=NOW, wide=False):
+    return row("services", svc, now, wide)
 
 
 @pytest.mark.parametrize("seconds,text", [
@@ -25,7 +43,7 @@ def test_human_duration_matches_apimachinery(seconds, text):
 def pod(name="web-7d4b9c8f6-x2x9q", phase="Running", statuses=None, containers=("app",), **extra):
     return {"metadata": {"name": name, "creationTimestamp": ago(42), **extra.pop("meta", {})},
             "spec": {"containers": [{"name": c} for c in containers], "nodeName": "sandbox-worker"},
-            "status": {"phase": phase, "podIP": "10.244.1.7", "containerStatuses": statuses or [], **extra}}
+            "status": {"phase": phase, "podIP": "10.244.1.7", "podIPs": [{"ip": "10.244.1.7"}], "containerStatuses": statuses or [], **extra}}
 
 
 def running(name, ready=True, restarts=0, last=None):
@@ -38,39 +56,41 @@ def running(name, ready=True, restarts=0, last=None):
 def test_pod_running_and_ready_with_restarts_ago():
     p = pod(containers=("orders-api", "orders-validator"),
             statuses=[running("orders-api"), running("orders-validator", restarts=2, last=300)])
-    row = KINDS["pods"].row(p, NOW, False)
-    assert row == ["web-7d4b9c8f6-x2x9q", "2/2", "Running", "2 (5m ago)", "42s"]
+    assert row("pods", p) == ["web-7d4b9c8f6-x2x9q", "2/2", "Running", "2 (5m ago)", "42s"]
 
 
 def test_first_waiting_container_reason_wins():
     p = pod(containers=("a", "b"), statuses=[
         {"name": "a", "ready": False, "restartCount": 0, "state": {"waiting": {"reason": "ImagePullBackOff"}}},
         {"name": "b", "ready": False, "restartCount": 3, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}])
-    assert pod_status(p)[:3] == ("ImagePullBackOff", "0/2", 3)
+    status = pod_status(p)
+    assert (status.reason, status.ready_text, status.restarts) == ("ImagePullBackOff", "0/2", 3)
 
 
 def test_pending_terminating_and_exit_codes():
-    assert pod_status(pod(phase="Pending"))[:2] == ("Pending", "0/1")
-    assert pod_status(pod(statuses=[running("app")], meta={"deletionTimestamp": ago(1)}))[0] == "Terminating"
+    pending = pod_status(pod(phase="Pending"))
+    assert (pending.reason, pending.ready_text) == ("Pending", "0/1")
+    assert pod_status(pod(statuses=[running("app")], meta={"deletionTimestamp": ago(1)})).reason == "Terminating"
     crashed = pod(statuses=[{"name": "app", "restartCount": 0, "state": {"terminated": {"exitCode": 3}}}])
-    assert pod_status(crashed)[0] == "ExitCode:3"
+    assert pod_status(crashed).reason == "ExitCode:3"
 
 
 def test_init_container_progress():
     p = pod(phase="Pending", initContainerStatuses=[
         {"name": "init", "restartCount": 0, "state": {"waiting": {"reason": "PodInitializing"}}}])
     p["spec"]["initContainers"] = [{"name": "init"}]
-    assert pod_status(p)[0] == "Init:0/1"
+    assert pod_status(p).reason == "Init:0/1"
 
 
 def test_wide_pod_columns():
-    row = KINDS["pods"].row(pod(statuses=[running("app")]), NOW, True)
-    assert row[5:] == ["10.244.1.7", "sandbox-worker", "<none>", "<none>"]
+    wide = row("pods", pod(statuses=[running("app")]), wide=True)
+    assert wide[5:] == ["10.244.1.7", "sandbox-worker", "<none>", "<none>"]
 
 
 def svc(kind="ClusterIP", ports=({"port": 6666, "targetPort": 6379, "protocol": "TCP"},), ingress=None):
     s = {"metadata": {"name": "cache", "creationTimestamp": ago(3700)},
-         "spec": {"type": kind, "clusterIP": "10.96.12.34", "ports": list(ports), "selector": {"service": "cache"}}}
+         "spec": {"type": kind, "clusterIP": "10.96.12.34", "clusterIPs": ["10.96.12.34"], "ports": list(ports),
+                  "selector": {"service": "cache"}}}
     if ingress is not None:
         s["status"] = {"loadBalancer": {"ingress": ingress}}
     return s
@@ -96,18 +116,43 @@ def test_table_text_is_aligned_like_kubectl_and_empty_is_worded_like_kubectl():
                     "spec": {"replicas": 2}, "status": {"readyReplicas": 1, "updatedReplicas": 2,
                                                         "availableReplicas": 1}},
                    {"metadata": {"name": "a", "creationTimestamp": ago(7)}, "spec": {"replicas": 1}, "status": {}}]
-    text = table(KINDS["deployments"], deployments, now=NOW, namespace="containo").text()
+    text = table("deployments", deployments, namespace="containo").text()
     assert text.splitlines() == ["NAME          READY   UP-TO-DATE   AVAILABLE   AGE",
                                  "a             0/1     0            0           7s",
                                  "b-long-name   1/2     2            1           5s"]
-    empty = table(KINDS["pods"], [], now=NOW, namespace="containo")
+    empty = table("pods", [], namespace="containo")
     assert empty.text() == "No resources found in containo namespace."
     assert "<table>" in empty._repr_html_()
 
 
 def test_html_escapes_values():
-    html = table(KINDS["configmaps"], [{"metadata": {"name": "<x>"}, "data": {"a": "1"}}], now=NOW)._repr_html_()
+    html = table("configmaps", [{"metadata": {"name": "<x>"}, "data": {"a": "1"}}])._repr_html_()
     assert "&lt;x&gt;" in html and "<x>" not in html
+
+
+class Discovery(Api):
+    """An Api answering discovery only: the sandbox's documents, plus batch/v1 as a kind cluster serves it."""
+
+    BATCH = {"kind": "APIResourceList", "groupVersion": "batch/v1", "resources": [
+        {"name": "jobs", "singularName": "job", "namespaced": True, "kind": "Job", "verbs": ["get", "list"]}]}
+
+    def __init__(self):
+        super().__init__(client=None)
+
+    def get(self, path, **params):
+        if path == "/apis":
+            groups = discovery.api_group_list()
+            groups["groups"].append({"name": "batch", "versions": [{"groupVersion": "batch/v1", "version": "v1"}],
+                                     "preferredVersion": {"groupVersion": "batch/v1", "version": "v1"}})
+            return groups
+        if path == "/apis/batch/v1":
+            return self.BATCH
+        group, version = ("", "v1") if path == "/api/v1" else path.split("/")[2:4]
+        return discovery.resource_list(group, version)
+
+
+def kind_named(name):
+    return Discovery().named(name)
 
 
 def test_aliases_and_unknown_kinds():
@@ -124,9 +169,9 @@ def test_job_rows_follow_kubectls_job_printer():
     job = {"metadata": {"name": "load", "creationTimestamp": "2026-01-01T00:00:00Z"},
            "spec": {"parallelism": 1, "template": {"spec": {"containers": [{"name": "fortio", "image": "f:1"}]}}},
            "status": {"startTime": "2026-01-01T00:00:05Z", "succeeded": 0}}
-    assert KINDS["jobs"].row(job, NOW, False)[:3] == ["load", "Running", "0/1"]
+    assert row("jobs", job)[:3] == ["load", "Running", "0/1"]
     done = {**job, "spec": {**job["spec"], "completions": 3},
             "status": {"startTime": "2026-01-01T00:00:05Z", "completionTime": "2026-01-01T00:01:10Z", "succeeded": 3,
                        "conditions": [{"type": "Complete", "status": "True"}]}}
-    assert KINDS["jobs"].row(done, NOW, False)[:4] == ["load", "Complete", "3/3", "65s"]
+    assert row("jobs", done)[:4] == ["load", "Complete", "3/3", "65s"]
     assert kind_named("job").kind == "Job"

@@ -3,8 +3,7 @@ import configparser
 import re
 from datetime import datetime, timezone
 
-from helper_objects import deployment, pod, replicaset, service
-from helpers.tables import KINDS, table
+from helper_objects import deployment, pod, replicaset, service, shown
 from helpers.volatile import PATTERNS, nbval_sanitize_file, sanitize
 
 
@@ -14,16 +13,15 @@ def run(hash_, suffixes, ips, now_second, cluster_ip, node_port):
     pods = []
     for suffix, ip in zip(suffixes, ips):
         p = pod(f"containo-orders-frontend-{hash_}-{suffix}", rs)
-        p["status"]["podIP"] = ip
+        p["status"]["podIP"], p["status"]["podIPs"] = ip, [{"ip": ip}]
         pods.append(p)
     svc = service("containo-orders-frontend", "api", kind="LoadBalancer", port=1337, target=80,
                   ingress=[{"ip": ips[0]}])
-    svc["spec"]["clusterIP"] = cluster_ip
+    svc["spec"]["clusterIP"], svc["spec"]["clusterIPs"] = cluster_ip, [cluster_ip]
     svc["spec"]["ports"][0]["nodePort"] = node_port
     svc["metadata"]["creationTimestamp"] = "2026-05-01T11:59:30Z"
     now = datetime(2026, 5, 1, 12, 0, now_second, tzinfo=timezone.utc)
-    tables = [table(KINDS["pods"], pods, now=now, wide=True), table(KINDS["replicasets"], [rs], now=now),
-              table(KINDS["services"], [svc], now=now)]
+    tables = [shown("pods", pods, now, wide=True), shown("replicasets", [rs], now), shown("services", [svc], now)]
     return "\n".join(t.text() + t._repr_html_() for t in tables)
 
 
@@ -45,7 +43,7 @@ def test_nbval_file_has_one_section_per_pattern():
     parser = configparser.ConfigParser(interpolation=None)
     parser.read_string(nbval_sanitize_file())
     assert len(parser.sections()) == len(PATTERNS)
-    for section, (pattern, replacement) in zip(parser.sections(), PATTERNS):
+    for section, (pattern, _replacement) in zip(parser.sections(), PATTERNS):
         assert parser[section]["regex"] == pattern and re.compile(parser[section]["regex"])
 
 

@@ -40,7 +40,7 @@ def test_an_unready_pod_leaves_the_rotation_and_comes_back():
     async def scenario(lab):
         web0, web1, cluster_ip = await two_web_pods(lab)
         client = lab.pod("client", "10.244.1.20")
-        fetch_four = FETCH, f"""
+        fetch_four = FETCH, """
         print(json.dumps([fetch("http://web/whoami") for _ in range(4)]))"""
         lab.set_ready(web1, False)
         await lab.wait_rotation("default", "web", "http", 1)

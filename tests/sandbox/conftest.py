@@ -38,3 +38,13 @@ def http(sandbox_process, tmp_path_factory):
     client = Http(sandbox_process.kubeconfig, tmp_path_factory.mktemp("ca") / "ca.crt")
     yield client
     client.session.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The streams tests' API server in a thread, one per test module (tests/sandbox/streams_harness.py)."""
+    from tests.sandbox.streams_harness import StreamServer
+
+    started = StreamServer(tmp_path_factory.mktemp("streams")).start()
+    yield started
+    started.stop()

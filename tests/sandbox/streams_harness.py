@@ -17,7 +17,6 @@ import subprocess
 import threading
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 
 from sandbox import kubeconfig, tls
@@ -97,7 +96,7 @@ class StreamServer:
         asyncio.set_event_loop(self.loop)
         try:
             self.loop.run_until_complete(self._serve())
-        except BaseException as e:  # noqa: BLE001 - reported to start()
+        except BaseException as e:  # reported to start()
             self._error = e
             self._ready.set()
 
@@ -144,14 +143,7 @@ class StreamServer:
         return config.new_client_from_config(config_file=str(self.kubeconfig), context="workshop-sandbox")
 
 
-# fixtures and helpers shared by the test modules ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    started = StreamServer(tmp_path_factory.mktemp("streams")).start()
-    yield started
-    started.stop()
-
-
+# helpers shared by the test modules (their `server` fixture is in conftest.py) ------------------------------------------------------------------
 def create_pod(server: StreamServer, name: str, containers=None, *, labels=None, node: str | None = NODE,
                phase: str = "Running") -> dict:
     """A pod bound to `node` with `phase` written through the status subresource (no controllers run here)."""

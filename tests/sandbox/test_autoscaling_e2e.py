@@ -101,7 +101,7 @@ def test_orders_take_the_worker_from_zero_to_five_and_back_to_zero(chapter6, san
                       "custom-columns=READY:.status.conditions[?(@.type=='Ready')].status,"
                       "ACTIVE:.status.conditions[?(@.type=='Active')].status").split()
     assert columns == ["READY", "ACTIVE", "True", "False"]
-    reasons = lambda: {e.reason for e in client.CoreV1Api(api_client).list_namespaced_event(  # noqa: E731
+    reasons = lambda: {e.reason for e in client.CoreV1Api(api_client).list_namespaced_event(
         ns, field_selector=f"involvedObject.name={WORKER},involvedObject.kind=ScaledObject").items}
     # Events are written in the background, a moment after the scale they report.
     wait_until(lambda: {"KEDAScaleTargetActivated", "KEDAScaleTargetDeactivated"} <= reasons(), timeout=TIMEOUT,

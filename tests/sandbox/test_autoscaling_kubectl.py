@@ -91,7 +91,7 @@ def test_chapter_06_scaling_in_a_started_sandbox(sandbox, tmp_path):
     so = json.loads(kubectl("get", "scaledobject", WORKER, "-n", NS, "-o", "json").stdout)
     assert so["status"]["hpaName"] == f"keda-hpa-{WORKER}"
     # Events are written in the background, a moment after the scale: wait for them as kubectl users would.
-    worker_events = lambda: kubectl("get", "events", "-n", NS, "--field-selector",  # noqa: E731
+    worker_events = lambda: kubectl("get", "events", "-n", NS, "--field-selector",
                                     f"involvedObject.name={WORKER}").stdout
     wait("KEDA's events", lambda: "KEDAScaleTargetDeactivated" in worker_events())
     assert "KEDAScaleTargetActivated" in worker_events()

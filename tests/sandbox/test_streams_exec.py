@@ -21,7 +21,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
-from tests.sandbox.streams_harness import create_pod, server  # noqa: F401 (a fixture)
+from tests.sandbox.streams_harness import create_pod
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.sandbox
@@ -35,7 +35,7 @@ TRANSPORTS = {"websocket": {}, "spdy": {"KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "fa
 
 
 @pytest.fixture(scope="module")
-def pod(server):  # noqa: F811
+def pod(server):
     create_pod(server, "shell")
     create_pod(server, "pending", node=None, phase="")
     create_pod(server, "echoer", [{"name": "echo", "image": "python:3.11", "stdin": True,
@@ -44,21 +44,21 @@ def pod(server):  # noqa: F811
     return "shell"
 
 
-def kubectl(server, *args, transport="websocket", **kwargs):  # noqa: F811
+def kubectl(server, *args, transport="websocket", **kwargs):
     env = dict(os.environ, **TRANSPORTS[transport])
     return subprocess.run(["kubectl", "--kubeconfig", str(server.kubeconfig), *args], capture_output=True,
                           text=True, timeout=120, env=env, **kwargs)
 
 
 @pytest.fixture
-def core(server):  # noqa: F811
+def core(server):
     with server.api_client() as api_client:
         yield client.CoreV1Api(api_client)
 
 
 # kubectl ----------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_kubectl_exec_reports_exit_codes(server, pod, transport):  # noqa: F811
+def test_kubectl_exec_reports_exit_codes(server, pod, transport):
     ok = kubectl(server, "exec", pod, "--", "sh", "-c", "echo out; echo err >&2", transport=transport)
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "out\n", "err\n")
     three = kubectl(server, "exec", pod, "--", "sh", "-c", "echo before; exit 3", transport=transport)
@@ -66,7 +66,7 @@ def test_kubectl_exec_reports_exit_codes(server, pod, transport):  # noqa: F811
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_kubectl_exec_pipes_stdin_until_its_end(server, pod, transport):  # noqa: F811
+def test_kubectl_exec_pipes_stdin_until_its_end(server, pod, transport):
     text = "".join(f"line {i}\n" for i in range(20000))  # ~200 KB: several frames, then the close signal / FIN
     result = kubectl(server, "exec", "-i", pod, "--", PY, "-c",
                      "import sys; data = sys.stdin.read(); print(len(data), data.count('line'))", input=text,
@@ -74,28 +74,28 @@ def test_kubectl_exec_pipes_stdin_until_its_end(server, pod, transport):  # noqa
     assert (result.returncode, result.stdout) == (0, f"{len(text)} 20000\n"), result.stderr
 
 
-def test_kubectl_exec_a_command_that_does_not_exist(server, pod):  # noqa: F811
+def test_kubectl_exec_a_command_that_does_not_exist(server, pod):
     result = kubectl(server, "exec", pod, "--", "nosuch")
     assert result.returncode == 1 and re.fullmatch(NOT_FOUND, result.stderr), result.stderr
     spdy = kubectl(server, "exec", pod, "--", "nosuch", transport="spdy")  # no translator: one prefix less
     assert spdy.returncode == 1 and re.fullmatch(NOT_FOUND.replace("Internal error occurred: ", "", 1), spdy.stderr)
 
 
-def test_kubectl_exec_into_a_container_the_pod_does_not_have(server, pod):  # noqa: F811
+def test_kubectl_exec_into_a_container_the_pod_does_not_have(server, pod):
     # kubectl 1.37 checks the name against the pod it read before asking (the server's own refusal, which
     # older kubectl printed as "Error from server (BadRequest): ...", is checked through the Python client below)
     result = kubectl(server, "exec", pod, "-c", "nope", "--", "true")
     assert (result.returncode, result.stderr) == (1, f"error: container nope is not valid for pod {pod} out of: app\n")
 
 
-def test_kubectl_exec_into_a_pod_without_a_node(server, pod):  # noqa: F811
+def test_kubectl_exec_into_a_pod_without_a_node(server, pod):
     # kubectl 1.37 reads the Status and wraps it ("unable to upgrade connection: %w"), so it prints it as an error
     result = kubectl(server, "exec", "pending", "--", "true")
     assert result.stderr == "error: unable to upgrade connection: pod pending does not have a host assigned\n"
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_kubectl_attach_to_the_containers_own_process(server, pod, transport):  # noqa: F811
+def test_kubectl_attach_to_the_containers_own_process(server, pod, transport):
     result = kubectl(server, "attach", "-i", "echoer", input="first\nsecond\n", transport=transport)
     assert result.returncode == 0, result.stderr
     assert "echo: first\necho: second\n" in result.stdout
@@ -152,7 +152,7 @@ class Terminal:
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_kubectl_exec_it_runs_a_python_repl_in_a_terminal(server, pod, transport):  # noqa: F811
+def test_kubectl_exec_it_runs_a_python_repl_in_a_terminal(server, pod, transport):
     terminal = Terminal(["kubectl", "--kubeconfig", str(server.kubeconfig), "exec", "-i", "-t", pod, "--",
                          PY, "-q"], columns=101, rows=31, env=TRANSPORTS[transport])
     try:
@@ -178,7 +178,7 @@ def test_kubectl_exec_it_runs_a_python_repl_in_a_terminal(server, pod, transport
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_a_client_that_goes_away_stops_the_command(server, pod, transport):  # noqa: F811
+def test_a_client_that_goes_away_stops_the_command(server, pod, transport):
     before = len(server.node.processes)
     kubectl_exec = subprocess.Popen(["kubectl", "--kubeconfig", str(server.kubeconfig), "exec", pod, "--",
                                      "sh", "-c", "echo started; exec sleep 600"], stdout=subprocess.PIPE,

@@ -16,7 +16,7 @@ import pytest
 from kubernetes import client
 from kubernetes.stream import portforward
 
-from tests.sandbox.streams_harness import create_pod, echo_server, server  # noqa: F401 (a fixture)
+from tests.sandbox.streams_harness import create_pod, echo_server
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.sandbox
@@ -27,7 +27,7 @@ TRANSPORTS = {"websocket": {}, "spdy": {"KUBECTL_PORT_FORWARD_WEBSOCKETS": "fals
 
 
 @pytest.fixture(scope="module")
-def pods(server):  # noqa: F811
+def pods(server):
     server.node.ports[80] = echo_server(server)
     labels = {"app": "web"}
     create_pod(server, "web-1", labels=labels)
@@ -46,7 +46,7 @@ def pods(server):  # noqa: F811
 class KubectlPortForward:
     """`kubectl port-forward` in the background: its local port once it says it is forwarding."""
 
-    def __init__(self, server, target: str, ports: str, env: dict | None = None):  # noqa: F811
+    def __init__(self, server, target: str, ports: str, env: dict | None = None):
         self.process = subprocess.Popen(
             ["kubectl", "--kubeconfig", str(server.kubeconfig), "port-forward", "--address", "127.0.0.1", target,
              ports], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, **(env or {})))
@@ -112,7 +112,7 @@ def many_round_trips(port: int) -> None:
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_kubectl_forwards_many_concurrent_connections_to_a_pod(server, pods, transport):  # noqa: F811
+def test_kubectl_forwards_many_concurrent_connections_to_a_pod(server, pods, transport):
     forward = KubectlPortForward(server, f"pod/{pods}", "0:80", TRANSPORTS[transport])
     try:
         many_round_trips(forward.local_port)
@@ -127,7 +127,7 @@ def test_kubectl_forwards_many_concurrent_connections_to_a_pod(server, pods, tra
     ("svc/web", "0:8080", 80),  # kubectl maps the Service's port to the pod's named container port itself
     ("deploy/web", "0:80", 80),  # kubectl picks one of the Deployment's pods by its selector
 ])
-def test_kubectl_forwards_to_a_service_or_a_deployment(server, pods, target, ports, remote):  # noqa: F811
+def test_kubectl_forwards_to_a_service_or_a_deployment(server, pods, target, ports, remote):
     forward = KubectlPortForward(server, target, ports)
     try:
         assert forward.remote_port == remote
@@ -138,7 +138,7 @@ def test_kubectl_forwards_to_a_service_or_a_deployment(server, pods, target, por
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_kubectl_reports_a_connection_the_node_refuses(server, pods, transport):  # noqa: F811
+def test_kubectl_reports_a_connection_the_node_refuses(server, pods, transport):
     forward = KubectlPortForward(server, f"pod/{pods}", "0:81", TRANSPORTS[transport])
     try:
         assert closed_at_once(forward.local_port)
@@ -151,7 +151,7 @@ def test_kubectl_reports_a_connection_the_node_refuses(server, pods, transport):
         forward.stop()
 
 
-def client_round_trip(server, pod: str, payload: bytes) -> bytes:  # noqa: F811
+def client_round_trip(server, pod: str, payload: bytes) -> bytes:
     with server.api_client() as api_client:  # one each: stream() swaps the ApiClient's request function
         forwarded = portforward(client.CoreV1Api(api_client).connect_get_namespaced_pod_portforward, pod, "default",
                                 ports="80")
@@ -167,14 +167,14 @@ def client_round_trip(server, pod: str, payload: bytes) -> bytes:  # noqa: F811
         return bytes(received)
 
 
-def test_client_forwards_many_concurrent_connections(server, pods):  # noqa: F811
+def test_client_forwards_many_concurrent_connections(server, pods):
     payloads = [os.urandom(PAYLOAD // 4) for _ in range(24)]
     with ThreadPoolExecutor(len(payloads)) as pool:
         echoes = list(pool.map(lambda p: client_round_trip(server, pods, p), payloads))
     assert echoes == payloads
 
 
-def test_client_sees_the_port_pairing_and_the_nodes_refusal(server, pods):  # noqa: F811
+def test_client_sees_the_port_pairing_and_the_nodes_refusal(server, pods):
     with server.api_client() as api_client:
         forwarded = portforward(client.CoreV1Api(api_client).connect_get_namespaced_pod_portforward, pods, "default",
                                 ports="80,81")

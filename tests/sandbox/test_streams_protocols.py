@@ -13,7 +13,7 @@ import requests
 import websocket
 
 from sandbox import kubeconfig
-from tests.sandbox.streams_harness import create_pod, echo_server, server  # noqa: F401 (a fixture)
+from tests.sandbox.streams_harness import create_pod, echo_server
 
 pytestmark = pytest.mark.sandbox
 
@@ -21,7 +21,7 @@ EXEC = "/api/v1/namespaces/default/pods/{pod}/exec?command=sh&command=-c&command
 
 
 @pytest.fixture(scope="module")
-def conn(server, tmp_path_factory):  # noqa: F811
+def conn(server, tmp_path_factory):
     create_pod(server, "plain")
     create_pod(server, "two", [{"name": "a", "image": "python:3.11"}, {"name": "b", "image": "python:3.11"}])
     server.node.ports[80] = echo_server(server)

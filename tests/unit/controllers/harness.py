@@ -45,7 +45,7 @@ class Cluster:
     def get(self, kind: str, name: str, namespace: str | None = "default") -> dict | None:
         try:
             return self.registry.get(rt(kind), namespace, name)
-        except Exception as e:  # noqa: BLE001 - only NotFound is expected here
+        except Exception as e:  # only NotFound is expected here
             if getattr(e, "code", None) == 404:
                 return None
             raise

@@ -1,5 +1,5 @@
 """Deployments end to end in process: Deployment -> ReplicaSet -> scheduled, running, ready pods."""
-from sandbox.controllers import podutil
+from sandbox.machinery import podutil
 from sandbox.machinery.resources import storage_type
 from tests.unit.controllers.harness import deployment, run
 

@@ -1,6 +1,6 @@
 """The disruption controller in process: PodDisruptionBudget status follows a Deployment's pods, an eviction's
 charge is undone once the pod is seen terminating, and a budget whose pods cannot be counted allows nothing."""
-from sandbox.controllers import podutil
+from sandbox.machinery import podutil
 from tests.unit.controllers.harness import deployment, run
 
 PDBS = "poddisruptionbudgets.policy"

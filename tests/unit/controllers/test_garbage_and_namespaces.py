@@ -73,7 +73,7 @@ def test_a_deleted_namespace_is_terminating_until_its_content_is_gone():
         try:
             c.create("configmaps", {"metadata": {"name": "late"}}, "shop")
             raise AssertionError("created content in a terminating namespace")
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             assert getattr(e, "code", None) == 403
         await c.wait_for(lambda: c.get("namespaces", "shop", None) is None, timeout=60, what="namespace gone")
         assert c.list("pods", "shop") == [] and c.list("configmaps", "shop") == []

@@ -1,5 +1,5 @@
 """Scheduler and kubelet simulation together: a pod's way from Pending to Running and Ready, and out again."""
-from sandbox.controllers import podutil
+from sandbox.machinery import podutil
 from tests.unit.controllers.harness import run
 
 

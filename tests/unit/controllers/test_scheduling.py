@@ -1,7 +1,9 @@
 """kube-scheduler's filter, messages and choice as pure functions (and the verdict cache in a cluster)."""
 import json
 
-from sandbox.controllers import podutil, scheduling
+from sandbox.controllers import scheduling
+from sandbox.controllers.replicaset import deletion_rank
+from sandbox.machinery import podutil
 from sandbox.controllers.scheduling import NodeInfo
 from sandbox.simulation import nodes as simulated
 from tests.unit.controllers.harness import run
@@ -19,7 +21,7 @@ def pod(cpu=None, memory=None, **spec):
 
 def test_a_pod_that_fits_nowhere_gets_the_real_message():
     p = pod(cpu="5")
-    node, verdicts = scheduling.pick(p, podutil.pod_requests(p), None, cluster())
+    node, verdicts = scheduling.pick(p, scheduling.pod_requests(p), None, cluster())
     assert node is None
     assert scheduling.fit_error(p, verdicts) == (
         "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
@@ -29,7 +31,7 @@ def test_a_pod_that_fits_nowhere_gets_the_real_message():
 
 def test_several_missing_resources_are_all_reported_and_counted():
     p = pod(cpu="5", memory="20Gi")
-    _, verdicts = scheduling.pick(p, podutil.pod_requests(p), None, cluster(2))
+    _, verdicts = scheduling.pick(p, scheduling.pod_requests(p), None, cluster(2))
     assert scheduling.fit_error(p, verdicts).startswith(
         "0/2 nodes are available: 1 Insufficient cpu, 1 Insufficient memory, 1 node(s) had untolerated taint")
 
@@ -57,17 +59,17 @@ def test_requests_add_up_and_pods_are_counted():
     worker = infos[1]
     worker.add({"cpu": 3500, "memory": 1}, "rs", [])
     p = pod(cpu="600m")
-    assert scheduling.filter_node(p, podutil.pod_requests(p), worker).reasons == ("Insufficient cpu",)
+    assert scheduling.filter_node(p, scheduling.pod_requests(p), worker).reasons == ("Insufficient cpu",)
     worker.add({"cpu": -3500, "memory": -1}, "rs", [])
     worker.pods = 110
-    assert scheduling.filter_node(p, podutil.pod_requests(p), worker).reasons == ("Too many pods",)
+    assert scheduling.filter_node(p, scheduling.pod_requests(p), worker).reasons == ("Too many pods",)
 
 
 def test_pod_requests_follow_the_init_container_and_limits_rules():
     p = {"spec": {"containers": [{"resources": {"requests": {"cpu": "100m"}}},
                                  {"resources": {"limits": {"cpu": "200m", "memory": "64Mi"}}}],
                   "initContainers": [{"resources": {"requests": {"cpu": "1"}}}]}}
-    assert podutil.pod_requests(p) == {"cpu": 1000, "memory": 64 * 1024 * 1024}
+    assert scheduling.pod_requests(p) == {"cpu": 1000, "memory": 64 * 1024 * 1024}
 
 
 def test_replicas_spread_over_workers_before_stacking():
@@ -96,7 +98,7 @@ def test_replica_sets_give_up_unscheduled_and_unready_pods_first():
         return {"metadata": {"name": name, "creationTimestamp": "2026-01-01T00:00:00Z"},
                 "spec": {"nodeName": node} if node else {}, "status": {"phase": phase, "conditions": conditions}}
     pods = [p("ready", "n1", True), p("unready", "n1"), p("pending", phase="Pending"), p("ready2", "n2", True)]
-    order = [x["metadata"]["name"] for x in sorted(pods, key=podutil.deletion_rank)]
+    order = [x["metadata"]["name"] for x in sorted(pods, key=deletion_rank)]
     assert order[:2] == ["pending", "unready"]
 
 
@@ -130,7 +132,7 @@ def test_cached_static_verdicts_follow_node_changes():
 def test_a_tainted_node_is_avoided_and_untainting_it_lets_the_pod_in():
     taint = {"spec": {"taints": [{"key": "maintenance", "effect": "NoSchedule"}]}}
     pending = lambda c, name: (podutil.condition(c.get("pods", name), "PodScheduled") or {}).get("reason") \
-        == "Unschedulable"  # noqa: E731
+        == "Unschedulable"
 
     async def scenario(c):  # one worker
         c.patch("nodes", "sandbox-worker", taint, None)

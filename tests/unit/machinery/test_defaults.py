@@ -1,6 +1,7 @@
 import copy
 
 from sandbox.machinery import defaults, resources
+from sandbox.registry import kinds
 
 
 def rt(api_version, kind):
@@ -13,9 +14,9 @@ def pod(**container):
 
 
 def applied(api_version, kind, obj):
-    defaults.apply_defaults(rt(api_version, kind), obj)
+    kinds.apply_defaults(rt(api_version, kind), obj)
     again = copy.deepcopy(obj)
-    defaults.apply_defaults(rt(api_version, kind), again)
+    kinds.apply_defaults(rt(api_version, kind), again)
     assert again == obj, "defaulting must be idempotent"
     return obj
 
@@ -44,7 +45,7 @@ def test_image_pull_policy_rule():
                           ("nginx@sha256:abc", "IfNotPresent")]:
         obj = applied("v1", "Pod", pod())
         obj["spec"]["containers"][0] = {"name": "c", "image": image}
-        defaults.apply_defaults(rt("v1", "Pod"), obj)
+        kinds.apply_defaults(rt("v1", "Pod"), obj)
         assert obj["spec"]["containers"][0]["imagePullPolicy"] == policy, image
 
 
@@ -116,7 +117,7 @@ def test_scaled_object_defaults_are_keda_s_not_the_api_server_s():
 
 def test_bad_shapes_do_not_raise():
     for body in (None, [], {"spec": "x"}, {"spec": {"containers": "x", "volumes": [1]}}):
-        defaults.apply_defaults(rt("v1", "Pod"), body)
+        kinds.apply_defaults(rt("v1", "Pod"), body)
 
 
 def test_secret_string_data_is_merged_into_data():

@@ -1,6 +1,7 @@
 import pytest
 
-from sandbox.machinery import errors, fields, resources
+from sandbox.machinery import errors, resources
+from sandbox.registry import kinds
 
 PODS = resources.by_kind("v1", "Pod")
 EVENTS = resources.by_kind("v1", "Event")
@@ -9,15 +10,15 @@ POD = {"metadata": {"name": "p", "namespace": "ns"}, "spec": {"nodeName": "n1"},
 
 
 def test_pod_field_selectors():
-    assert fields.parse("status.phase=Running,spec.nodeName!=n2", PODS).matches(POD)
-    assert not fields.parse("spec.nodeName==n2", PODS).matches(POD)
-    assert fields.parse("metadata.name=p", PODS).requires("metadata.name") == "p"
-    assert fields.parse("", PODS).empty
+    assert kinds.field_selector("status.phase=Running,spec.nodeName!=n2", PODS).matches(POD)
+    assert not kinds.field_selector("spec.nodeName==n2", PODS).matches(POD)
+    assert kinds.field_selector("metadata.name=p", PODS).requires("metadata.name") == "p"
+    assert kinds.field_selector("", PODS).empty
 
 
 def test_event_involved_object_and_source():
     event = {"involvedObject": {"kind": "Pod", "name": "p"}, "source": {"component": "kubelet"}}
-    assert fields.parse("involvedObject.kind=Pod,involvedObject.name=p,source=kubelet", EVENTS).matches(event)
+    assert kinds.field_selector("involvedObject.kind=Pod,involvedObject.name=p,source=kubelet", EVENTS).matches(event)
 
 
 @pytest.mark.parametrize("text,rt,message", [
@@ -27,10 +28,10 @@ def test_event_involved_object_and_source():
 ])
 def test_bad_field_selectors(text, rt, message):
     with pytest.raises(errors.StatusError) as caught:
-        fields.parse(text, rt)
+        kinds.field_selector(text, rt)
     assert (caught.value.code, caught.value.message) == (400, message)
 
 
 def test_escaped_values():
-    selector = fields.parse(r"metadata.name=a\,b", PODS)
+    selector = kinds.field_selector(r"metadata.name=a\,b", PODS)
     assert selector.matches({"metadata": {"name": "a,b"}})

@@ -5,8 +5,9 @@ import random
 
 import pytest
 
-from sandbox.machinery import (conversion, defaults, errors, fields, labels, patching, resources,
+from sandbox.machinery import (conversion, errors, labels, patching, resources,
                                server_side_apply, validation)
+from sandbox.registry import kinds
 
 SEEDS = range(6)
 ITERATIONS = 60
@@ -82,7 +83,7 @@ def test_selectors(seed):
     for _ in range(ITERATIONS * 3):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15)))
         only_status_errors(labels.parse, text)
-        only_status_errors(fields.parse, text, rng.choice(RTS))
+        only_status_errors(kinds.field_selector, text, rng.choice(RTS))
         only_status_errors(labels.from_label_selector, random_value(rng))
         labels.format_label_selector(random_value(rng))
 
@@ -100,9 +101,9 @@ def test_decode_defaults_validate(seed):
                 validation.decode(rt, body, "Ignore")
             except errors.StatusError:
                 continue
-            defaults.apply_defaults(rt, body)
-            only_status_errors(validation.validate, rt, body, mutate(rng, BASE))
-            only_status_errors(validation.validate, rt, body)
+            kinds.apply_defaults(rt, body)
+            only_status_errors(kinds.validate, rt, body, mutate(rng, BASE))
+            only_status_errors(kinds.validate, rt, body)
             only_status_errors(conversion.convert, {**body, "kind": "HorizontalPodAutoscaler"},
                                rng.choice(["autoscaling/v1", "autoscaling/v2"]))
 

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from sandbox.machinery import errors, resources, validation
+from sandbox.machinery import errors, resources
+from sandbox.registry import kinds
 
 PDBS = resources.by_kind("policy/v1", "PodDisruptionBudget")
 PERCENT = ("a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', "
@@ -18,7 +19,7 @@ def pdb(name="web", **spec):
 
 def causes(body, old=None) -> list[tuple[str, str, str]]:
     with pytest.raises(errors.StatusError) as caught:
-        validation.validate(PDBS, body, old)
+        kinds.validate(PDBS, body, old)
     e = caught.value
     assert (e.code, e.reason, e.details["kind"], e.details["group"]) == (422, "Invalid", "PodDisruptionBudget",
                                                                         "policy")
@@ -30,7 +31,7 @@ def causes(body, old=None) -> list[tuple[str, str, str]]:
                                   {"maxUnavailable": 1, "unhealthyPodEvictionPolicy": "AlwaysAllow"},
                                   {"minAvailable": 1, "unhealthyPodEvictionPolicy": "IfHealthyBudget"}])
 def test_valid_budgets(spec):
-    validation.validate(PDBS, pdb(**spec))
+    kinds.validate(PDBS, pdb(**spec))
 
 
 def test_both_minimum_and_maximum_name_the_whole_spec_as_go_prints_it():
@@ -67,7 +68,7 @@ def test_selector_and_eviction_policy():
 
 def test_names_only_need_to_be_path_segments():
     """ValidatePodDisruptionBudget leaves metadata to the generic store, which checks names as path segments."""
-    validation.validate(PDBS, pdb(name="Web_Budget", minAvailable=1))
+    kinds.validate(PDBS, pdb(name="Web_Budget", minAvailable=1))
     assert causes(pdb(name="a/b", minAvailable=1)) == [
         ("metadata.name", "FieldValueInvalid", "Invalid value: \"a/b\": may not contain '/'")]
     assert causes(pdb(name="..", minAvailable=1))[0][2] == "Invalid value: \"..\": may not be '..'"

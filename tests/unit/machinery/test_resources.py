@@ -2,6 +2,7 @@
 import pytest
 
 from sandbox.machinery import resources
+from sandbox.registry import kinds
 
 
 @pytest.mark.parametrize("group, plural, namespace, key", [
@@ -15,4 +16,4 @@ from sandbox.machinery import resources
 ])
 def test_etcd_keys_follow_kube_apiserver_prefixes(group, plural, namespace, key):
     rt = next(rt for rt in resources.RESOURCES if (rt.group, rt.plural) == (group, plural))
-    assert resources.etcd_key(rt, namespace, "web") == key
+    assert kinds.of(rt).etcd_key(rt, namespace, "web") == key

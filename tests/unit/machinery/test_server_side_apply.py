@@ -105,10 +105,10 @@ def test_status_writes_are_owned_separately():
 def test_a_writer_repeating_its_fields_keeps_its_set_and_moves_its_time():
     """The shortcut for an unchanged field set (a status bump) must still notice removals and new fields."""
     live = apply(None, APPLIED)
-    status = lambda obj, **values: {**copy.deepcopy(obj), "status": values}  # noqa: E731
+    status = lambda obj, **values: {**copy.deepcopy(obj), "status": values}
     first = ssa.record_update(live, status(live, replicas=1, readyReplicas=1), "kcm", "apps/v1", "T2", "status")
     bumped = ssa.record_update(first, status(first, replicas=2, readyReplicas=2), "kcm", "apps/v1", "T3", "status")
-    entry = lambda obj: [m for m in obj["metadata"]["managedFields"] if m["manager"] == "kcm"][0]  # noqa: E731
+    entry = lambda obj: [m for m in obj["metadata"]["managedFields"] if m["manager"] == "kcm"][0]
     assert entry(bumped)["fieldsV1"] == {"f:status": {"f:readyReplicas": {}, "f:replicas": {}}}
     assert entry(bumped)["time"] == "T3"
     fewer = ssa.record_update(bumped, status(bumped, replicas=2), "kcm", "apps/v1", "T4", "status")

@@ -2,7 +2,8 @@ import copy
 
 import pytest
 
-from sandbox.machinery import defaults, errors, resources, validation
+from sandbox.machinery import errors, resources, validation
+from sandbox.registry import kinds
 
 DEPLOYMENTS = resources.by_kind("apps/v1", "Deployment")
 PODS = resources.by_kind("v1", "Pod")
@@ -31,9 +32,9 @@ def decode_error(rt, body, mode="Strict"):
 
 
 def invalid(rt, body, old=None):
-    defaults.apply_defaults(rt, body)
+    kinds.apply_defaults(rt, body)
     with pytest.raises(errors.StatusError) as caught:
-        validation.validate(rt, body, old)
+        kinds.validate(rt, body, old)
     assert (caught.value.code, caught.value.reason) == (422, "Invalid")
     return caught.value
 
@@ -126,10 +127,10 @@ def test_pod_resources_and_update_rules():
         "message": 'Invalid value: "2": must be less than or equal to cpu limit of 1'}
     old = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"},
            "spec": {"containers": [{"name": "c", "image": "x"}]}}
-    defaults.apply_defaults(PODS, old)
+    kinds.apply_defaults(PODS, old)
     image_change = copy.deepcopy(old)
     image_change["spec"]["containers"][0]["image"] = "y"
-    validation.validate(PODS, image_change, old)
+    kinds.validate(PODS, image_change, old)
     port_change = copy.deepcopy(old)
     port_change["spec"]["containers"][0]["ports"] = [{"containerPort": 80, "protocol": "TCP"}]
     error = invalid(PODS, port_change, old)
@@ -173,16 +174,16 @@ def test_custom_resources_prune_and_validate_against_their_schema():
 def test_valid_objects_pass():
     body = deployment()
     validation.decode(DEPLOYMENTS, body)
-    defaults.apply_defaults(DEPLOYMENTS, body)
-    validation.validate(DEPLOYMENTS, body)
-    validation.validate(DEPLOYMENTS, body, copy.deepcopy(body))
+    kinds.apply_defaults(DEPLOYMENTS, body)
+    kinds.validate(DEPLOYMENTS, body)
+    kinds.validate(DEPLOYMENTS, body, copy.deepcopy(body))
 
 
 def test_immutable_config_maps_stay_frozen():
     rt = resources.by_kind("v1", "ConfigMap")
     old = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"},
            "immutable": True, "data": {"a": "1"}}
-    validation.validate(rt, copy.deepcopy(old), old)
+    kinds.validate(rt, copy.deepcopy(old), old)
     error = invalid(rt, {**copy.deepcopy(old), "data": {"a": "2"}}, old)
     assert error.message == 'ConfigMap "c" is invalid: data: Forbidden: field is immutable when `immutable` is set'
     bad_key = {**copy.deepcopy(old), "immutable": False, "data": {"bad key": "x"}}

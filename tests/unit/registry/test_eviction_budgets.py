@@ -180,7 +180,7 @@ def test_always_allow_lets_unready_pods_go_whatever_the_budget(registry):
 
 def test_the_http_answer_carries_retry_after_when_the_status_does():
     """ErrorNegotiated repeats details.retryAfterSeconds as a Retry-After header."""
-    from sandbox.api.server import _status_response
+    from sandbox.api.responses import status_response as _status_response
     from sandbox.registry.eviction_budgets import too_many_requests
 
     assert _status_response(too_many_requests("still being processed", 10)).headers["Retry-After"] == "10"

@@ -7,7 +7,7 @@ import pytest
 
 from sandbox.registry.kubelet_connection import LogOptions, NodeError
 from sandbox.runtime.container_logs import MAX_LINE, ContainerLog, ContainerLogs, read_records
-from sandbox.runtime.log_format import parse_rfc3339
+from sandbox.machinery.timestamps import epoch_ns as parse_rfc3339
 
 T0 = parse_rfc3339("2026-01-01T10:00:00Z")
 POD = {"metadata": {"name": "web-1", "namespace": "shop", "uid": "u-1"}}

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from sandbox.registry.kubelet_connection import LogOptions, NodeError
-from sandbox.runtime.log_format import LogRecord, cri_line, parse_cri_line, parse_rfc3339, render, \
+from sandbox.machinery.timestamps import epoch_ns as parse_rfc3339
+from sandbox.runtime.log_format import LogRecord, cri_line, parse_cri_line, render, \
     rfc3339_nano, rfc3339_nano_fixed
 from sandbox.runtime.log_status import log_target
 
