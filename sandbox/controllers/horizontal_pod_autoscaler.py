@@ -327,7 +327,7 @@ class HorizontalPodAutoscalerController(Controller):
     def _external_values(self, namespace: str, metric: dict) -> list[int]:
         selector = metric.get("selector")
         try:
-            lists = self.ctx.runtime.redis_lists if self.ctx.runtime is not None else None
+            lists = self.ctx.redis_lists
             return external_metric_values(self.registry, self.model, namespace, metric.get("name", ""), selector,
                                           lists)
         except CalculationError as e:

@@ -27,6 +27,7 @@ from sandbox.controllers.namespace import NamespaceController
 from sandbox.controllers.node import NodeController
 from sandbox.controllers.replicaset import ReplicaSetController
 from sandbox.controllers.rootca import RootCAPublisher
+from sandbox.controllers.redis_lists import RedisLists
 from sandbox.controllers.scaled_object import ScaledObjectController
 from sandbox.controllers.scheduler import Scheduler
 from sandbox.controllers.service import ServiceController
@@ -63,6 +64,7 @@ class ControllerManager:
         simulated = SimulatedNode(self._current_pod)
         if run_directory is not None:
             ctx.runtime = ProcessRuntime(ctx, run_directory, network)
+            ctx.redis_lists = RedisLists(ctx.runtime)
             registry.kubelet = ProcessNodeConnection(ctx.runtime, simulated)
         else:
             registry.kubelet = simulated

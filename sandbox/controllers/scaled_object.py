@@ -84,7 +84,7 @@ class ScaledObjectController(Controller):
         self.scaled_objects.add_handler(self._on_scaled_object)
         self.hpas.add_handler(self._on_hpa)
         self.model = workload.attach(self.registry, self.clock)
-        self.lists = self.ctx.runtime.redis_lists if self.ctx.runtime is not None else None
+        self.lists = self.ctx.redis_lists
         self.started_scalers: set[str] = set()
 
     def _on_scaled_object(self, event_type: str, old: dict | None, new: dict | None) -> None:

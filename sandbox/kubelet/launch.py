@@ -47,8 +47,8 @@ class PodContext:
     pod_ip: str
     host_ip: str
     services: list[dict]
-    config_map: object  # (namespace, name) -> ConfigMap dict | None
-    secret: object  # (namespace, name) -> Secret dict | None
+    config_maps: object  # .get((namespace, name)) -> ConfigMap dict | None
+    secrets: object  # .get((namespace, name)) -> Secret dict | None
     node_allocatable: dict
     network_env: object  # container name -> the variables that put the pod network's layer into its processes
     scratch: Path  # this pod's directory for the containers' working directories
@@ -107,7 +107,7 @@ def launch(image: RunnableImage, container: dict, ctx: PodContext) -> Launch:
     try:
         pairs = environment.container_environment(
             pod, container, pod_ip=ctx.pod_ip, host_ip=ctx.host_ip, services=ctx.services,
-            config_maps=ctx.config_map, secrets=ctx.secret, node_allocatable=ctx.node_allocatable)
+            config_maps=ctx.config_maps, secrets=ctx.secrets, node_allocatable=ctx.node_allocatable)
     except environment.ContainerConfigError as e:
         raise LaunchError(e.reason, e.message) from None
     bin_directory = catalogue.write_bin_directory(image, ctx.bin_root)

@@ -14,7 +14,6 @@ import logging
 import shutil
 from pathlib import Path
 
-from sandbox.controllers.redis_lists import RedisLists
 from sandbox.kubelet import hooks
 from sandbox.kubelet.launch import PodContext
 from sandbox.machinery import resources
@@ -41,7 +40,6 @@ class ProcessRuntime:
         self.processes = Processes()
         self.usage = UsageSampler(window_seconds=METRICS_RESOLUTION / ctx.clock.time_scale)
         self.workers: dict[str, object] = {}  # pod uid -> PodWorker
-        self.redis_lists = RedisLists(self)  # KEDA's scaler reading lists in Redis processes
         self.pods = ctx.informers.informer(resources.storage_type("pods"))
         self.services = ctx.informers.informer(resources.storage_type("services"))
         self.config_maps = ctx.informers.informer(resources.storage_type("configmaps"))
@@ -127,8 +125,7 @@ class NodeServices:
         def network_env(container: str) -> dict[str, str]:
             return network.pod_environment(worker.pod, worker.pod_ip, container) if network is not None else {}
         return PodContext(worker.pod, worker.pod_ip, self.host_ip, services,
-                          lambda ns, name: runtime.config_maps.get(ns, name),
-                          lambda ns, name: runtime.secrets.get(ns, name),
+                          InformerLookup(runtime.config_maps), InformerLookup(runtime.secrets),
                           dict(self.spec.capacity), network_env, runtime.scratch_root / worker.uid, runtime.bin_root)
 
     async def open_connection(self, host: str, port: int, timeout: float):
@@ -147,3 +144,13 @@ class NodeServices:
             await asyncio.wait_for(hooks.pre_stop(worker, runner), timeout=worker.real(grace_seconds))
         except asyncio.TimeoutError:
             pass
+
+
+class InformerLookup:
+    """An informer's cache read as the environment builder reads ConfigMaps and Secrets: .get((namespace, name))."""
+
+    def __init__(self, informer):
+        self.informer = informer
+
+    def get(self, key: tuple[str, str]) -> dict | None:
+        return self.informer.get(*key)

@@ -107,7 +107,7 @@ class PodWorker:
             runner = self.runners[record.name]
             if record.role == "sidecar":
                 self._tasks.append(asyncio.create_task(runner.run(), name=f"sidecar-{self.name}/{record.name}"))
-                await self.until(lambda: record.started or self.stopped.is_set())
+                await self.until(lambda sidecar=record: sidecar.started or self.stopped.is_set())
             else:
                 await runner.run()
                 if not (record.terminated is not None and record.terminated.exit_code == 0):

@@ -59,7 +59,7 @@ class ContainerProbes:
         clock = self.worker.clock
         while self.runner.record.running:
             started = self.runner.record.started
-            for kind, probe in list(self.probes.items()):
+            for probe in list(self.probes.values()):
                 if self.worker.stopped.is_set():
                     probe.terminating()
                 if not probe.due(clock.now(), started=started):

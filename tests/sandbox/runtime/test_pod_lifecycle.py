@@ -119,3 +119,16 @@ def test_readiness_follows_the_probe(runtime_sandbox, namespace):
     wait_for_pod(runtime_sandbox, namespace, "gate", lambda p: p["status"]["containerStatuses"][0].get("ready"),
                  "ready once the file exists")
     assert pod(runtime_sandbox, namespace, "gate")["status"]["conditions"]
+
+
+def test_a_missing_config_map_holds_the_container_until_it_exists(runtime_sandbox, namespace):
+    apply(runtime_sandbox, namespace, python_pod("configured", "import os, time; print('limit', os.environ['LIMIT'], "
+                                                 "flush=True); time.sleep(600)", extra="""      envFrom:
+        - configMapRef: {name: settings}"""))
+    waiting = wait_for_pod(runtime_sandbox, namespace, "configured", lambda p: any(
+        (c.get("state") or {}).get("waiting", {}).get("reason") == "CreateContainerConfigError"
+        for c in p["status"].get("containerStatuses") or []), "CreateContainerConfigError")
+    assert waiting["status"]["containerStatuses"][0]["state"]["waiting"]["message"] == 'configmap "settings" not found'
+    assert runtime_sandbox.kubectl("-n", namespace, "create", "configmap", "settings",
+                                   "--from-literal=LIMIT=100").returncode == 0
+    assert "limit 100" in wait_for_log(runtime_sandbox, namespace, "configured", "limit")
