@@ -61,7 +61,8 @@ def _sandbox():
 def _start_sandbox(args: argparse.Namespace):
     daemon = _sandbox()
     try:
-        status = daemon.start(time_scale=getattr(args, "time_scale", 1.0), nodes=getattr(args, "nodes", 3))
+        status = daemon.start(time_scale=getattr(args, "time_scale", 1.0), nodes=getattr(args, "nodes", 3),
+                              runtime=getattr(args, "runtime", None))
     except Exception as error:  # the daemon says what went wrong; the user needs that sentence, not a traceback
         raise WorkshopError(f"the sandbox could not be started: {error}") from None
     print(f"sandbox running at {status.url} (pid {status.pid})\n"
@@ -219,6 +220,9 @@ def _sandbox_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-scale", type=float, default=1.0, metavar="X",
                         help="sandbox only: simulated seconds per real second (default 1)")
     parser.add_argument("--nodes", type=int, default=3, metavar="N", help="sandbox only: number of nodes (default 3)")
+    parser.add_argument("--runtime", choices=("process", "simulated"), default=None,
+                        help="sandbox only: run the containers it knows as local processes (process, the default; "
+                             "WORKSHOP_RUNTIME sets it too) or simulate every pod (simulated)")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -297,12 +297,14 @@ def _conditions(obj: dict | None) -> dict[str, dict]:
 
 
 def hpa_state(hpa: dict | None, name: str) -> State:
-    """Done once the HPA has computed a replica count from its metrics (kubectl's TARGETS no longer <unknown>)."""
+    """Done once the HPA has computed a replica count from every one of its metrics (kubectl's TARGETS shows no
+    <unknown>): its first status may carry only the metrics it could read so far."""
     if hpa is None:
         return State(False, 0, 1, f"waiting for horizontalpodautoscaler/{name} to be created")
     active = _conditions(hpa).get("ScalingActive") or {}
     metrics = hpa_math.proposals(hpa["spec"], hpa.get("status") or {})
-    if active.get("status") == "True" and metrics:
+    wanted = len((hpa.get("spec") or {}).get("metrics") or [])
+    if active.get("status") == "True" and metrics and len(metrics) >= wanted:
         shown = ", ".join(f"{p.label} {hpa_math.number(p.current)}{'%' if p.percent else ''}/"
                           f"{hpa_math.number(p.target)}{'%' if p.percent else ''}" for p in metrics)
         return State(True, 1, 1, f"horizontalpodautoscaler/{name} reads its metrics: {shown}")

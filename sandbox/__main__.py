@@ -9,8 +9,10 @@ import asyncio
 import gc
 import logging
 import secrets
+import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from aiohttp import web
@@ -19,6 +21,7 @@ from sandbox import kubeconfig, tls
 from sandbox.api.server import make_app
 from sandbox.clock import Clock
 from sandbox.controllers.manager import ControllerManager
+from sandbox.pod_network import PodNetwork
 from sandbox.registry.bootstrap import bootstrap
 from sandbox.registry.rest import Registry
 from sandbox.storage.journal import Journal
@@ -39,8 +42,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="events kept to resume watches from (older resourceVersions get 410 Expired)")
     parser.add_argument("--bookmark-interval", type=float, default=60.0, help="seconds between watch bookmarks")
     parser.add_argument("--no-controllers", action="store_true", help="serve the API only (for tests)")
-    parser.add_argument("--pod-network", action="store_true",
-                        help="run the pod network (service proxy, DNS, routing table) for pod processes")
+    parser.add_argument("--runtime", choices=("process", "simulated"), default="process",
+                        help="process: containers whose images the sandbox knows run as local processes (default); "
+                             "simulated: no container runs, every pod goes through a simulated lifecycle")
+    parser.add_argument("--run-directory", default=None,
+                        help="where running containers keep their logs and files (default: a new temporary "
+                             "directory, removed at exit)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
@@ -81,15 +88,15 @@ async def serve(args: argparse.Namespace) -> None:
     store = Store(Journal(args.state) if args.state else None, history_size=args.watch_history)
     registry = Registry(store, clock, bookmark_interval=args.bookmark_interval)
     bootstrap(registry)
-    controllers = None
-    if not args.no_controllers:
-        controllers = ControllerManager(registry, clock, nodes=args.nodes, root_ca=files.ca_pem)
-        await controllers.start()
-    network = None
-    if args.pod_network:  # the process runtime's network; off until the process kubelet uses it
-        from sandbox.pod_network import PodNetwork
-        network = PodNetwork(registry, clock)
+    controllers, network = None, None
+    run_directory = _run_directory(args)
+    if run_directory is not None:  # processes run: they reach each other through the pod network
+        network = PodNetwork(registry, clock, run_directory / "network")
         await network.start()
+    if not args.no_controllers:
+        controllers = ControllerManager(registry, clock, nodes=args.nodes, root_ca=files.ca_pem,
+                                        run_directory=run_directory, network=network)
+        await controllers.start()
     tune_gc()
     app = make_app(registry, token, bookmark_interval=args.bookmark_interval)
     runner = web.AppRunner(app, access_log=log if args.verbose else None, handle_signals=False,
@@ -113,6 +120,19 @@ async def serve(args: argparse.Namespace) -> None:
         await network.stop()
     await runner.cleanup()
     store.close()
+    if run_directory is not None and args.run_directory is None:
+        shutil.rmtree(run_directory, ignore_errors=True)
+
+
+def _run_directory(args: argparse.Namespace) -> Path | None:
+    """Where container processes keep their logs and working directories (None: nothing runs)."""
+    if args.runtime != "process" or args.no_controllers:
+        return None
+    if args.run_directory:
+        path = Path(args.run_directory)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return Path(tempfile.mkdtemp(prefix="sandbox-run-"))
 
 
 def tune_gc() -> None:

@@ -37,10 +37,15 @@ def home_dir(home: str | os.PathLike | None = None) -> Path:
     return base.expanduser() / "sandbox"
 
 
+RUNTIME_ENV = "WORKSHOP_RUNTIME"
+RUNTIMES = ("process", "simulated")
+
+
 def _paths(home) -> dict[str, Path]:
     directory = home_dir(home)
     return {"dir": directory, "kubeconfig": directory / "kubeconfig", "pid": directory / "sandbox.pid",
-            "log": directory / "sandbox.log", "state": directory / "state.db", "lock": directory / ".lock"}
+            "log": directory / "sandbox.log", "state": directory / "state.db", "lock": directory / ".lock",
+            "run": directory / "run"}
 
 
 @contextmanager
@@ -102,9 +107,13 @@ def status(home=None) -> SandboxStatus | None:
 
 
 def start(home=None, *, time_scale: float = 1.0, nodes: int = 3, persist: bool = True,
-          timeout: float = START_TIMEOUT) -> SandboxStatus:
+          timeout: float = START_TIMEOUT, runtime: str | None = None) -> SandboxStatus:
     """Start a background sandbox, or return the one already running. With persist (the default) its objects
-    survive a stop/start; `reset(home)` starts afresh."""
+    survive a stop/start; `reset(home)` starts afresh. `runtime`: "process" (containers the sandbox knows run as
+    local processes, under <home>/sandbox/run/) or "simulated"; default WORKSHOP_RUNTIME, else "process"."""
+    runtime = runtime or os.environ.get(RUNTIME_ENV) or "process"
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
     paths = _paths(home)
     with _locked(paths):
         running = status(home)
@@ -114,7 +123,9 @@ def start(home=None, *, time_scale: float = 1.0, nodes: int = 3, persist: bool =
             _terminate(running.pid)
         paths["kubeconfig"].unlink(missing_ok=True)
         command = [sys.executable, "-m", "sandbox", "--port", "0", "--kubeconfig", str(paths["kubeconfig"]),
-                   "--nodes", str(nodes), "--time-scale", str(time_scale)]
+                   "--nodes", str(nodes), "--time-scale", str(time_scale), "--runtime", runtime]
+        if runtime == "process":
+            command += ["--run-directory", str(paths["run"])]
         if persist:
             command += ["--state", str(paths["state"])]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))

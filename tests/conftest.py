@@ -32,8 +32,11 @@ class SandboxProcess:
     def start(self) -> "SandboxProcess":
         self.kubeconfig.unlink(missing_ok=True)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+        # Tests that exercise running containers ask for --runtime process; the others (the API machinery, the
+        # controllers, the workload model) share the cheaper simulated runtime.
+        runtime = [] if "--runtime" in self.args else ["--runtime", "simulated"]
         command = [sys.executable, "-m", "sandbox", "--port", "0", "--kubeconfig", str(self.kubeconfig),
-                   "--time-scale", str(self.time_scale), *self.args]
+                   "--time-scale", str(self.time_scale), *runtime, *self.args]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL)
@@ -82,6 +85,8 @@ class SandboxProcess:
 
 @pytest.fixture(scope="session")
 def sandbox_process(tmp_path_factory):
+    """The API machinery's sandbox: every pod simulated, so tests of the API, the controllers and the workload model
+    share it cheaply; tests of running containers start their own (tests/sandbox/runtime)."""
     sandbox = SandboxProcess(tmp_path_factory.mktemp("sandbox"), []).start()
     yield sandbox
     sandbox.stop()

@@ -20,10 +20,13 @@ ALLOWED = {
     "simulation": {"machinery", "autoscaling", "runtime"},
     "registry": {"machinery", "printers", "storage", "simulation", "clock"},
     # the container runtime and the pod network serve the registry's kubelet contract (registry/kubelet_connection.py)
-    "runtime": {"machinery", "simulation", "registry"},
+    # (the runtime's launchers for programs that are not Python run inside a pod, with the pod network's layer)
+    "runtime": {"machinery", "simulation", "registry", "pod_network"},
     "pod_network": {"machinery", "simulation", "registry"},
     "api": {"machinery", "printers", "registry", "storage", "simulation", "runtime"},
-    "controllers": {"machinery", "autoscaling", "simulation", "clock", "registry", "runtime"},
+    # the kubelet of pods with processes: below the controllers (kube's kubelet is not a controller manager's)
+    "kubelet": {"machinery", "simulation", "clock", "registry", "runtime", "pod_network"},
+    "controllers": {"machinery", "autoscaling", "simulation", "clock", "registry", "runtime", "kubelet"},
 }
 
 

@@ -290,6 +290,8 @@ class Context:
     recorder: object
     nodes: list  # the simulated nodes (sandbox.simulation.nodes.NodeSpec)
     root_ca: str = ""  # PEM of the cluster CA, published as kube-root-ca.crt
+    runtime: object = None  # sandbox.kubelet.node.ProcessRuntime when containers run as processes
+    redis_lists: object = None  # controllers/redis_lists.RedisLists: KEDA's scaler reading lists in Redis processes
 
 
 def rt_of(group: str, plural: str) -> ResourceType:

@@ -327,7 +327,9 @@ class HorizontalPodAutoscalerController(Controller):
     def _external_values(self, namespace: str, metric: dict) -> list[int]:
         selector = metric.get("selector")
         try:
-            return external_metric_values(self.registry, self.model, namespace, metric.get("name", ""), selector)
+            lists = self.ctx.redis_lists
+            return external_metric_values(self.registry, self.model, namespace, metric.get("name", ""), selector,
+                                          lists)
         except CalculationError as e:
             raise CalculationError(f"unable to get external metric {namespace}/{metric.get('name', '')}/"
                                    f"{metric_names.go_label_selector(selector)}: {e}") from None

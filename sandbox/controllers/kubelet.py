@@ -1,11 +1,18 @@
-"""The kubelets of the simulated nodes. Each pod bound to one of them is admitted once: it gets an IP from the
-node's pod CIDR and a plan (sandbox/simulation/stages.py) saying when its images are pulled and its containers
-created, started and ready. From then on, reconciling the pod reads its status and events off the plan at the
-current moment, writes what changed, and asks to come back at the plan's next step. A pod being deleted gets
-Killing events, and once its containers have stopped (its grace period, simulated short) the kubelet removes it.
+"""The kubelets of the simulated nodes. Each pod bound to one of them is admitted once and gets an IP from the
+node's pod CIDR. Then one of two things runs it:
 
-Pods this process did not admit (the sandbox restarted with --state) and that are fully running are left as
-they are; ones caught half-way are admitted again."""
+- a pod worker (sandbox/kubelet/pod_worker.py) when the process runtime is on and at least one of its containers
+  has an image the sandbox can run (sandbox/runtime/catalogue.py): its containers are local processes, started,
+  probed, restarted and stopped as the kubelet does it. This reconcile only tells the worker when the pod is
+  being deleted, and removes the pod once the worker has stopped everything.
+- a plan (sandbox/simulation/stages.py) otherwise: when its images are pulled and its containers created, started
+  and ready. Reconciling the pod reads its status and events off the plan at the current moment, writes what
+  changed, and asks to come back at the plan's next step. A pod being deleted gets Killing events, and once its
+  containers have stopped (its grace period, simulated short) the kubelet removes it.
+
+Pods this process did not admit (the sandbox restarted with --state): with processes, their containers start
+again as after a node reboot; planned pods that are fully running are left as they are, ones caught half-way
+are admitted again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +20,10 @@ from dataclasses import dataclass
 from sandbox.machinery import podutil
 from sandbox.controllers.base import DELETED, Controller, key_of, rt_of, split_key
 from sandbox.controllers.clockutil import stamp_at
+from sandbox.kubelet.pod_worker import PodWorker
 from sandbox.machinery.errors import StatusError
-from sandbox.simulation import stages
+from sandbox.runtime import catalogue
+from sandbox.simulation import images as imaging, stages
 from sandbox.simulation.network import PodIPs
 
 PODS = rt_of("", "pods")
@@ -34,6 +43,7 @@ class Kubelet(Controller):
     name = "kubelet"
 
     def setup(self) -> None:
+        self.runtime = getattr(self.ctx, "runtime", None)  # ProcessRuntime, or None: --runtime simulated
         self.pods = self.informer("", "pods")
         self.node_specs = {spec.name: spec for spec in self.ctx.nodes}
         self.runs: dict[str, PodRun] = {}
@@ -49,8 +59,14 @@ class Kubelet(Controller):
     def _on_pod(self, kind: str, old: dict | None, new: dict | None) -> None:
         pod = new or old
         if kind == DELETED:
-            run = self.runs.pop(pod["metadata"]["uid"], None)
+            meta = pod["metadata"]
+            run = self.runs.pop(meta["uid"], None)
             self.ips.release(run.ip if run else (pod.get("status") or {}).get("podIP"))
+            if self.runtime is not None:
+                worker = self.runtime.workers.get(meta["uid"])
+                if worker is not None:
+                    worker.terminate()
+                self.runtime.forget(pod)
             return
         if (pod.get("spec") or {}).get("nodeName") in self.node_specs:
             if old is None or not (old.get("spec") or {}).get("nodeName") or podutil.is_terminating(pod) != \
@@ -65,6 +81,9 @@ class Kubelet(Controller):
             return
         node = (pod.get("spec") or {}).get("nodeName")
         if node not in self.node_specs:
+            return
+        if self.runtime is not None and (pod["metadata"]["uid"] in self.runtime.workers or self._runs_processes(pod)):
+            self._sync_worker(key, pod, node)
             return
         now = self.clock.now()
         run = self.runs.get(pod["metadata"]["uid"])
@@ -90,6 +109,46 @@ class Kubelet(Controller):
             self.enqueue_after(key, later - now)
         else:
             run.plan = None  # settled: the status as written is final, the plan is no longer needed
+
+    # pods with processes --------------------------------------------------------------------------------------------
+    @staticmethod
+    def _runs_processes(pod: dict) -> bool:
+        spec = pod.get("spec") or {}
+        return any(catalogue.lookup(imaging.parse(c.get("image") or "")) is not None
+                   for c in (spec.get("initContainers") or []) + (spec.get("containers") or []))
+
+    def _sync_worker(self, key: str, pod: dict, node: str) -> None:
+        meta, status = pod["metadata"], pod.get("status") or {}
+        worker = self.runtime.workers.get(meta["uid"])
+        if worker is None:
+            if podutil.is_terminating(pod) or status.get("phase") in podutil.TERMINAL:
+                if podutil.is_terminating(pod):
+                    self._delete(pod)
+                return
+            ip = status.get("podIP") or self.ips.allocate(self.node_specs[node].pod_cidr)
+            self.ips.reserve(ip)
+            rebooted = bool(status.get("startTime") and any(
+                "running" in (s.get("state") or {}) or "terminated" in (s.get("state") or {})
+                for s in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or [])))
+            services = self.runtime.node(self.node_specs[node], self.images[node])
+            worker = self.runtime.workers[meta["uid"]] = PodWorker(services, pod, ip, rebooted=rebooted)
+            if rebooted:
+                worker.event("Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
+            return
+        if podutil.is_terminating(pod):
+            if worker.finished.is_set():
+                self._delete(pod)
+            else:
+                worker.terminate().add_done_callback(lambda _: self.queue.add(key))
+
+    def _delete(self, pod: dict) -> None:
+        meta = pod["metadata"]
+        try:
+            self.registry.delete(PODS, meta["namespace"], meta["name"], grace_period_seconds=0,
+                                 preconditions={"uid": meta["uid"]})
+        except StatusError as e:
+            if e.code not in (404, 409):
+                raise
 
     def _admit(self, pod: dict, node: str, now: float) -> PodRun:
         status = pod.get("status") or {}
@@ -136,10 +195,4 @@ class Kubelet(Controller):
         if now < done:
             self.enqueue_after(key, done - now)
             return
-        meta = pod["metadata"]
-        try:
-            self.registry.delete(PODS, meta["namespace"], meta["name"], grace_period_seconds=0,
-                                 preconditions={"uid": meta["uid"]})
-        except StatusError as e:
-            if e.code not in (404, 409):
-                raise
+        self._delete(pod)

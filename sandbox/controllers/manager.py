@@ -1,9 +1,10 @@
 """kube-controller-manager, kube-scheduler, the kubelets and cloud-provider-kind of the sandbox in one object:
-`ControllerManager(registry, clock, nodes=3, root_ca=pem)`, then `await start()` (nodes exist when it returns)
-and `await stop()`. All controllers share one set of informers fed by the Registry and one event recorder.
-`root_ca` is the PEM the kube-root-ca.crt ConfigMaps carry: the server's CA when given, else a CA made here.
-It also answers for the nodes when the API server calls them (registry.kubelet: logs, exec, attach,
-port-forward), with the simulated node's answers."""
+`ControllerManager(registry, clock, nodes=3, root_ca=pem, run_directory=None, network=None)`, then `await start()`
+(nodes exist when it returns) and `await stop()`. All controllers share one set of informers fed by the Registry and
+one event recorder. `root_ca` is the PEM the kube-root-ca.crt ConfigMaps carry: the server's CA when given, else a
+CA made here. With a `run_directory`, containers whose images the sandbox knows run there as local processes
+(sandbox/kubelet/), reachable through `network` (sandbox/pod_network/); without one, every pod is simulated.
+Either way the manager sets `registry.kubelet`, the node the API server asks for logs, exec and port-forward."""
 from __future__ import annotations
 
 import asyncio
@@ -26,11 +27,14 @@ from sandbox.controllers.namespace import NamespaceController
 from sandbox.controllers.node import NodeController
 from sandbox.controllers.replicaset import ReplicaSetController
 from sandbox.controllers.rootca import RootCAPublisher
+from sandbox.controllers.redis_lists import RedisLists
 from sandbox.controllers.scaled_object import ScaledObjectController
 from sandbox.controllers.scheduler import Scheduler
 from sandbox.controllers.service import ServiceController
 from sandbox.controllers.serviceaccount import ServiceAccountController
 from sandbox.controllers.simulated_node import SimulatedNode
+from sandbox.kubelet.node import ProcessRuntime
+from sandbox.kubelet.node_server import ProcessNodeConnection
 from sandbox.machinery import resources
 from sandbox.machinery.errors import StatusError
 from sandbox.registry.trusted import TrustedWrites
@@ -45,7 +49,8 @@ CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, Repl
 
 
 class ControllerManager:
-    def __init__(self, registry, clock: Clock, *, nodes: int = 3, root_ca: bytes | str | None = None):
+    def __init__(self, registry, clock: Clock, *, nodes: int = 3, root_ca: bytes | str | None = None,
+                 run_directory=None, network=None):
         self.registry, self.clock = registry, clock
         self.nodes = simulated_nodes.cluster(nodes)
         self.informers = InformerFactory(registry)
@@ -56,7 +61,14 @@ class ControllerManager:
         if isinstance(root_ca, bytes):
             root_ca = root_ca.decode()
         ctx = Context(writer, clock, self.informers, self.recorder, self.nodes, root_ca)
-        registry.kubelet = SimulatedNode(self._current_pod)
+        simulated = SimulatedNode(self._current_pod)
+        if run_directory is not None:
+            ctx.runtime = ProcessRuntime(ctx, run_directory, network)
+            ctx.redis_lists = RedisLists(ctx.runtime)
+            registry.kubelet = ProcessNodeConnection(ctx.runtime, simulated)
+        else:
+            registry.kubelet = simulated
+        self.runtime = ctx.runtime
         self.node_controller = NodeController(ctx)
         self.controllers = [self.node_controller] + [cls(ctx) for cls in CONTROLLERS]
         self._events: asyncio.Task | None = None
@@ -75,6 +87,8 @@ class ControllerManager:
         if self.running:
             return
         api_server_endpoints(self.registry, self.nodes[0].ip)
+        if self.runtime is not None:
+            await self.runtime.start()
         for controller in self.controllers:
             controller.setup()
         self.informers.start()
@@ -90,6 +104,8 @@ class ControllerManager:
         if not self.running:
             return
         self.running = False
+        if self.runtime is not None:
+            await self.runtime.stop()  # every container process is gone before the controllers stop
         for controller in self.controllers:
             await controller.stop()
         if self._events is not None:

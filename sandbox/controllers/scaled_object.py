@@ -33,8 +33,10 @@ PARTIAL_ERROR = ("PartialTriggerError", "Some triggers defined in ScaledObject a
 
 
 # the redis list behind a trigger, and KEDA's metrics adapter ---------------------------------------------------
-def list_length(registry, model, trigger: keda.RedisListTrigger) -> int:
-    """LLEN through the trigger's Service: fails as a redis client would when there is nothing to connect to."""
+def list_length(registry, model, trigger: keda.RedisListTrigger, lists=None) -> int:
+    """LLEN through the trigger's Service: fails as a redis client would when there is nothing to connect to.
+    A Redis that runs as a process answers for real (`lists`: controllers/redis_lists.py, last read); a simulated
+    one through the workload model's queue."""
     try:
         service = registry.get(SERVICES, trigger.namespace, trigger.service)
     except StatusError:
@@ -43,13 +45,20 @@ def list_length(registry, model, trigger: keda.RedisListTrigger) -> int:
     if selector:
         match = labels.selector_from_set(selector)
         pods = registry.list(PODS, trigger.namespace)["items"]
-        if not any(is_running_and_ready(p) and match.matches(p["metadata"].get("labels") or {}) for p in pods):
+        ready = [p for p in pods if is_running_and_ready(p) and match.matches(p["metadata"].get("labels") or {})]
+        if not ready:
             ip = service.get("spec", {}).get("clusterIP", "")
             raise CalculationError(f"dial tcp {ip}:{trigger.port}: connect: connection refused")
+        if lists is not None and lists.serves(ready):
+            length = lists.length(trigger)
+            if length is None:
+                raise CalculationError("the list has not been read yet")
+            return length
     return model.queue_length(trigger.namespace, trigger.list_name)
 
 
-def external_metric_values(registry, model, namespace: str, metric_name: str, selector: dict | None) -> list[int]:
+def external_metric_values(registry, model, namespace: str, metric_name: str, selector: dict | None,
+                           lists=None) -> list[int]:
     """external.metrics.k8s.io as KEDA serves it: the metric of the ScaledObject the selector names, in milli-units."""
     match = labels.from_label_selector(selector) if selector is not None else labels.selector_from_set({})
     for so in registry.list(SCALED_OBJECTS, namespace)["items"]:
@@ -61,7 +70,7 @@ def external_metric_values(registry, model, namespace: str, metric_name: str, se
             raise CalculationError(f"unable to fetch metrics from external metrics API: {e}") from None
         for trigger in triggers:
             if trigger.metric_name == metric_name:
-                return [list_length(registry, model, trigger) * 1000]
+                return [list_length(registry, model, trigger, lists) * 1000]
     raise CalculationError(f"unable to fetch metrics from external metrics API: no matching metrics found for "
                            f"{metric_name.lower()}")
 
@@ -75,6 +84,7 @@ class ScaledObjectController(Controller):
         self.scaled_objects.add_handler(self._on_scaled_object)
         self.hpas.add_handler(self._on_hpa)
         self.model = workload.attach(self.registry, self.clock)
+        self.lists = self.ctx.redis_lists
         self.started_scalers: set[str] = set()
 
     def _on_scaled_object(self, event_type: str, old: dict | None, new: dict | None) -> None:
@@ -89,6 +99,9 @@ class ScaledObjectController(Controller):
 
     async def reconcile(self, key: str) -> None:
         shared = self.scaled_objects.get_by_key(key)
+        if shared is not None and self.lists is not None and not shared["metadata"].get("deletionTimestamp"):
+            await self._read_lists(shared)
+            shared = self.scaled_objects.get_by_key(key)  # it may have changed while the lists were read
         if shared is None:
             self.started_scalers.discard(key)
             return
@@ -103,6 +116,15 @@ class ScaledObjectController(Controller):
         finally:
             self._write_status(so, original)
             self.enqueue_after(key, keda.polling_interval(so))
+
+    async def _read_lists(self, so: dict) -> None:
+        """Each trigger's list, read for real where its Redis runs as a process (the scalers' poll)."""
+        try:
+            triggers = keda.triggers(so)
+        except keda.TriggerError:
+            return
+        for trigger in triggers:
+            await self.lists.refresh(trigger)
 
     def _sync(self, so: dict, key: str) -> None:
         status = so.setdefault("status", {})
@@ -183,7 +205,7 @@ class ScaledObjectController(Controller):
         health = dict(status.get("health") or {})
         for trigger in triggers:
             try:
-                active |= keda.is_active(trigger, list_length(self.registry, self.model, trigger))
+                active |= keda.is_active(trigger, list_length(self.registry, self.model, trigger, self.lists))
                 health[trigger.metric_name] = {"numberOfFailures": 0, "status": "Happy"}
             except CalculationError as e:
                 failed += 1

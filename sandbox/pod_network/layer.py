@@ -324,3 +324,26 @@ _HOOKS = {"getaddrinfo": _getaddrinfo, "gethostbyname": _gethostbyname, "gethost
           "gethostbyaddr": _gethostbyaddr, "gethostname": _gethostname, "socket.connect": _connect,
           "socket.connect_ex": _connect_ex, "socket.bind": _bind, "socket.getsockname": _getsockname,
           "socket.getpeername": _getpeername, "socket._real_close": _real_close}
+
+
+def reserve_listener(port: int) -> int:
+    """For a server this layer cannot enter (the Redis server, which is not Python): a free real port on
+    127.0.0.1, registered as this pod's `port` on all its addresses, for the server to be told to listen on. It
+    stays registered until the container's processes are gone (the kubelet releases them); raises OSError
+    (EADDRINUSE) when the pod already listens on `port`."""
+    pod = _state["pod"]
+    if pod is None:
+        raise OSError(errno.EADDRNOTAVAIL, "not a pod's process: the pod network's layer is not installed")
+    probe = _socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.bind(("127.0.0.1", 0))
+        real_port = probe.getsockname()[1]
+    finally:
+        probe.close()
+    reply = control_request(pod.control, {"op": "bind", "ip": pod.ip, "port": port,
+                                          "reach": addresses.LOOPBACK4 + addresses.POD, "real": real_port,
+                                          "family": 4, "uid": pod.uid, "owner": pod.owner, "pid": os.getpid()})
+    if not reply.get("ok"):
+        code = reply.get("errno", errno.EADDRNOTAVAIL)
+        raise OSError(code, os.strerror(code))
+    return real_port

@@ -94,6 +94,39 @@ def _probe_delay(probe: dict | None, timings: Timings) -> float:
     return float((probe or {}).get("initialDelaySeconds") or 0) + timings.probe
 
 
+@dataclass(frozen=True)
+class ImagePull:
+    """What making sure of an image at moment t amounts to: when it is usable (None: never, the reference does
+    not resolve), the events on the way, and whether this pull downloads it (so the node holds it from then on)."""
+    ready_at: float | None
+    events: tuple[tuple[float, str, str, str], ...]  # (at, type, reason, message)
+    downloaded: bool = False
+
+
+def pulled_message(image: Image, pulling: float, total: float) -> str:
+    return (f'Successfully pulled image "{image.spec}" in {go_duration(pulling)} ({go_duration(total)} '
+            f"including waiting). Image size: {image.size} bytes.")
+
+
+def image_pull(image: Image, policy: str, on_node: float | None, t: float, timings: Timings = TIMINGS) -> ImagePull:
+    """The kubelet's EnsureImageExists at moment t: `on_node` is since when the node holds the image (a moment
+    after t: another pod is pulling it right now; None: never pulled there). Preloaded images (kind load) are
+    always there; IfNotPresent and Never use what the node holds; Always resolves the reference every time."""
+    if image.preloaded:
+        on_node = t
+    pulling = (t, "Normal", "Pulling", f'Pulling image "{image.spec}"')
+    if policy != "Always" and on_node is not None:
+        if on_node <= t:
+            return ImagePull(t, ((t, "Normal", "Pulled", f'Container image "{image.spec}" already present on machine'),))
+        return ImagePull(on_node, (pulling, (on_node, "Normal", "Pulled",
+                                             pulled_message(image, timings.pull_overhead, on_node - t))))
+    if not image.pullable:
+        return ImagePull(None, (pulling,))
+    download = 0.0 if on_node is not None else image.size / timings.pull_bytes_per_second
+    done = t + timings.pull_overhead + download
+    return ImagePull(done, (pulling, (done, "Normal", "Pulled", pulled_message(image, done - t, done - t))), True)
+
+
 class _Planner:
     def __init__(self, pod: dict, admitted_at: float, image_on_node: Callable[[Image], float | None],
                  timings: Timings):
@@ -112,35 +145,16 @@ class _Planner:
     def ensure_image(self, run: ContainerRun, t: float) -> float | None:
         """When the image is usable (None: it never will be), with the Pulling/Pulled events on the way."""
         run.pull_at = t
-        image, timings = run.image, self.timings
-        policy = imaging.pull_policy(run.spec)
-        on_node = t if image.preloaded else self.image_on_node(image)
+        on_node = self.image_on_node(run.image)
         if on_node is None:
-            on_node = self.plan.pulls.get(image.reference)
-        if policy != "Always" and on_node is not None:
-            if on_node <= t:
-                self.event(t, "Pulled", f'Container image "{image.spec}" already present on machine', run)
-                run.pulled_at = t
-                return t
-            done = on_node  # another pod is pulling it right now: wait for that pull
-            self.event(t, "Pulling", f'Pulling image "{image.spec}"', run)
-            self.event(done, "Pulled", self.pulled_message(image, timings.pull_overhead, done - t), run)
-            run.pulled_at = done
-            return done
-        self.event(t, "Pulling", f'Pulling image "{image.spec}"', run)
-        if not image.pullable:
-            return None
-        download = 0.0 if on_node is not None else image.size / timings.pull_bytes_per_second
-        done = t + timings.pull_overhead + download
-        self.event(done, "Pulled", self.pulled_message(image, done - t, done - t), run)
-        self.plan.pulls[image.reference] = done
-        run.pulled_at = done
-        return done
-
-    @staticmethod
-    def pulled_message(image: Image, pulling: float, total: float) -> str:
-        return (f'Successfully pulled image "{image.spec}" in {go_duration(pulling)} ({go_duration(total)} '
-                f"including waiting). Image size: {image.size} bytes.")
+            on_node = self.plan.pulls.get(run.image.reference)
+        pull = image_pull(run.image, imaging.pull_policy(run.spec), on_node, t, self.timings)
+        for at, type_, reason, message in pull.events:
+            self.event(at, reason, message, run, type_)
+        if pull.downloaded:
+            self.plan.pulls[run.image.reference] = pull.ready_at
+        run.pulled_at = pull.ready_at
+        return pull.ready_at
 
     def start(self, run: ContainerRun, t: float) -> float:
         created = t + self.timings.create

@@ -63,6 +63,10 @@ class Queue:
 class WorkloadModel:
     def __init__(self, registry, clock, profile: Profile = Profile()):
         self.registry, self.clock, self.profile = registry, clock, profile
+        # Set by the process runtime: what containers that really run use, (name, millicores, MiB) per container;
+        # None for a pod it does not run (the model answers) or has not sampled twice yet (not scraped yet).
+        self.measured_usage = None
+        self.runs_processes = None  # pod -> bool, set with measured_usage
         self.loads: dict[tuple[str, str, str], float] = {}  # (namespace, kind, name) -> requests per second
         self.queues: dict[tuple[str, str], Queue] = {}  # (namespace, list name)
         self.unsubscribe = registry.subscribe(self._on_write, ("namespaces", "pods", "keda.sh/scaledobjects"),
@@ -180,7 +184,11 @@ class WorkloadModel:
         per_pod, busy = self._requests_per_pod(namespace), self._busy_pods()
         usage = []
         for pod in self._items(PODS, namespace):
-            if self._scraped(pod):
+            if self.runs_processes is not None and self.runs_processes(pod):
+                measured = self.measured_usage(pod)
+                if measured is not None:
+                    usage.append((pod, measured))
+            elif self._scraped(pod):
                 key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
                 usage.append((pod, self._container_usage(pod, per_pod.get(key, 0.0), key in busy)))
         return usage

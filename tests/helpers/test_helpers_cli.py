@@ -123,8 +123,8 @@ class FakeDaemon:
         self.calls = []
         self.running = None
 
-    def start(self, home=None, *, time_scale=1.0, nodes=3):
-        self.calls.append(("start", time_scale, nodes))
+    def start(self, home=None, *, time_scale=1.0, nodes=3, runtime=None):
+        self.calls.append(("start", time_scale, nodes) + ((runtime,) if runtime else ()))
         self.running = types.SimpleNamespace(kubeconfig="/tmp/ws/sandbox/kubeconfig", pid=4242,
                                              url="https://127.0.0.1:43210", log_path="/tmp/ws/sandbox/log")
         return self.running
@@ -149,6 +149,11 @@ def daemon(monkeypatch):
     yield fake
     os.environ.clear()
     os.environ.update(saved)
+
+
+def test_sandbox_start_passes_the_runtime_on(daemon):
+    assert cli.main(["sandbox", "start", "--runtime", "simulated"]) == 0
+    assert daemon.calls == [("start", 1.0, 3, "simulated")]
 
 
 def test_sandbox_start_status_stop(daemon, capsys):

@@ -1,5 +1,6 @@
-"""`python -m sandbox --pod-network`: the kubeconfig names the routing table, a host-mode process reaches the API
-server on the control plane node's address (its certificate names it), and a clean stop removes the table."""
+"""`python -m sandbox --runtime process` (the default) runs the pod network: the kubeconfig names the routing table,
+a host-mode process reaches the API server on the control plane node's address (its certificate names it), and a
+clean stop removes the table. The simulated runtime runs none."""
 from __future__ import annotations
 
 import json
@@ -32,8 +33,14 @@ print(json.dumps({"version": version, "inside": inside}))
 """
 
 
-def test_the_flag_names_the_table_in_the_kubeconfig_and_routes_the_host_to_the_api_server(sandbox_factory):
-    sandbox = sandbox_factory("--pod-network", "--nodes", "1")
+def test_the_simulated_runtime_runs_no_pod_network(sandbox_factory):
+    sandbox = sandbox_factory("--runtime", "simulated", "--nodes", "1")
+    assert kubeconfig.read(sandbox.kubeconfig)["pod_network"] is None
+
+
+def test_the_process_runtime_names_the_table_in_the_kubeconfig_and_routes_the_host_to_the_api_server(
+        sandbox_factory):
+    sandbox = sandbox_factory("--runtime", "process", "--nodes", "1")
     table = kubeconfig.read(sandbox.kubeconfig)["pod_network"]["table"]
     assert Path(table).exists()
     assert sandbox.kubectl("get", "ns", "default").returncode == 0  # kubectl reads past the extension

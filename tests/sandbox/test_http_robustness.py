@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from tests.waiting import wait_until
+
 pytestmark = pytest.mark.sandbox
 
 
@@ -249,6 +251,8 @@ def test_exec_says_why_it_is_not_available(sandbox_process, fresh_namespace):
     # the simulated node refuses, as a real kubelet refuses a container that is not running ("unable to upgrade
     # connection: container not found"), and kube-apiserver's v5 translator reports it after the switch
     sandbox_process.kubectl("run", "solo", "-n", fresh_namespace, "--image=nginx:1.27")
+    wait_until(lambda: sandbox_process.kubectl("get", "pod", "solo", "-n", fresh_namespace, "-o",
+                                               "jsonpath={.status.phase}").stdout == "Running", what="solo running")
     result = sandbox_process.kubectl("exec", "-n", fresh_namespace, "solo", "--", "true")
     assert result.returncode == 1
     assert result.stderr == ('error: Internal error occurred: unable to upgrade connection: container "solo" in pod '
