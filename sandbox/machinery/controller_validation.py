@@ -2,7 +2,7 @@
 ReplicationControllers (pkg/apis/core/validation), with kube-apiserver's paths and messages."""
 from __future__ import annotations
 
-from . import errors, field_errors as fe, labels, pod_validation, storage_validation
+from . import errors, field_errors as fe, labels, meta_validation, pod_validation, storage_validation
 from .errors import Cause
 from .workload_validation import (_immutable_selector, go_int_or_string, go_label_selector, nonnegative,
                                   not_more_than_100_percent, positive_int_or_percent)
@@ -84,7 +84,11 @@ def validate_stateful_set(obj: dict, old: dict | None) -> list[Cause]:
             _d(template.get("metadata")).get("labels") or {}):
         causes.append(fe.invalid("spec.template.metadata.labels", _template_labels(template),
                                  "`selector` does not match template `labels`"))
-    causes += pod_validation.pod_template(template, "spec.template")
+    # ValidatePodTemplateSpecForStatefulSet checks the template's labels and annotations only, not its pod spec
+    # (its volume mounts may name the claim templates), at these paths
+    tmeta = _d(_d(template).get("metadata"))
+    causes += labels.validate_labels(tmeta.get("labels"), "spec.template.labels")
+    causes += meta_validation.annotations(tmeta.get("annotations"), "spec.template.annotations")
     causes += _template_restart(template, "spec.template", "StatefulSet")
     for i, claim in enumerate(spec.get("volumeClaimTemplates") or []):
         causes += storage_validation.claim_template(_d(claim), f"spec.volumeClaimTemplates[{i}]")
