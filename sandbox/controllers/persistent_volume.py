@@ -36,7 +36,7 @@ class PersistentVolumeController(Controller):
         self.pods = self.informer("", "pods")
         self.announced: dict[str, tuple] = {}  # claim uid -> the last waiting event it got
         self.claims.add_handler(self._on_claim)
-        self.volumes.add_handler(lambda kind, old, new: self.queue.add("volume:" + (new or old)["metadata"]["name"]))
+        self.volumes.add_handler(self._on_volume)
         self.pods.add_handler(self._on_pod)
 
     def _on_claim(self, kind: str, old: dict | None, new: dict | None) -> None:
@@ -52,6 +52,14 @@ class PersistentVolumeController(Controller):
             if ref.get("name") == claim["metadata"]["name"] and ref.get("namespace") == claim["metadata"].get(
                     "namespace"):
                 self.queue.add("volume:" + volume["metadata"]["name"])
+
+    def _on_volume(self, kind: str, old: dict | None, new: dict | None) -> None:
+        """A volume changed: it syncs, and unbound claims look again (the real controller's periodic resync)."""
+        self.queue.add("volume:" + (new or old)["metadata"]["name"])
+        if new is not None and (new.get("status") or {}).get("phase") == "Available":
+            for claim in self.claims.list():
+                if not (claim.get("spec") or {}).get("volumeName"):
+                    self.queue.add("claim:" + key_of(claim))
 
     def _on_pod(self, kind: str, old: dict | None, new: dict | None) -> None:
         if kind == "ADDED" and new is not None:

@@ -43,7 +43,7 @@ class PersistentVolumeStorage(Storage):
 
 KIND = Kind(
     types=(resources.lookup("", "v1", "persistentvolumes"),),
-    strategy=PersistentVolumeStrategy(reset_status_on_create=True),
+    strategy=PersistentVolumeStrategy(reset_status_on_create=True, return_deleted=True),
     defaults=volume_defaults.set_persistent_volume_defaults,
     validate=storage_validation.validate_persistent_volume,
     printer=storage.persistent_volume_printer,

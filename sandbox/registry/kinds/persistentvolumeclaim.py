@@ -38,7 +38,7 @@ class PersistentVolumeClaimStorage(Storage):
 
 KIND = Kind(
     types=(resources.lookup("", "v1", "persistentvolumeclaims"),),
-    strategy=Strategy(reset_status_on_create=True),
+    strategy=Strategy(reset_status_on_create=True, return_deleted=True),
     defaults=volume_defaults.set_persistent_volume_claim_defaults,
     validate=storage_validation.validate_persistent_volume_claim,
     printer=storage.persistent_volume_claim_printer,

@@ -7,7 +7,7 @@ from sandbox.registry.strategy import Strategy
 
 KIND = Kind(
     types=(resources.lookup("storage.k8s.io", "v1", "storageclasses"),),
-    strategy=Strategy(),
+    strategy=Strategy(return_deleted=True),
     defaults=volume_defaults.set_storage_class_defaults,
     validate=storage_validation.validate_storage_class,
     printer=storage.storage_class_printer,
