@@ -1,6 +1,7 @@
 """A StatefulSet of Redis pods that really run, behind a headless Service, reached from another pod's Python process
 by the stable names cluster DNS gives each of them (<pod>.<service>.<namespace>.svc.cluster.local and the short
-<pod>.<service>), with their claims bound by the `standard` class on the nodes the pods run on."""
+<pod>.<service>), with their claims bound by the `standard` class on the nodes the pods run on; what redis-0 saved in
+its claim's volume is there again when the set makes redis-0 anew."""
 from __future__ import annotations
 
 import json
@@ -57,8 +58,14 @@ for i in (0, 1):
     out[f"address-{i}"] = socket.gethostbyname(full)
     out[f"set-{i}"] = command(full, "SET", "who", f"redis-{i}")
     out[f"get-{i}"] = command(f"redis-{i}.redis", "GET", "who")
+    out[f"save-{i}"] = command(full, "SAVE")
 out["headless"] = sorted(socket.gethostbyname_ex(f"redis.{namespace}.svc.cluster.local")[2])
 print(json.dumps(out), flush=True)
+"""
+
+
+READER = CLIENT.split("namespace = sys.argv[1]")[0] + r"""
+print(json.dumps(command(f"redis-0.redis.{sys.argv[1]}.svc.cluster.local", "GET", "who")), flush=True)
 """
 
 
@@ -96,3 +103,16 @@ spec:
         assert claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"] == pod["spec"]["nodeName"]
     wait_until(lambda: sandbox.kubectl("-n", namespace, "get", "sts", "redis").stdout.splitlines()[1].split()[1]
                == "2/2", timeout=30, interval=0.2, what="READY 2/2")
+    assert out["save-0"] == "+OK\r\n"
+    old_uid = pods[0]["metadata"]["uid"]
+    assert sandbox.kubectl("-n", namespace, "delete", "pod", "redis-0").returncode == 0
+    wait_for_pod(sandbox, namespace, "redis-0", lambda p: p["metadata"]["uid"] != old_uid and any(
+        c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions") or []),
+        "redis-0 made again and ready", timeout=120)
+    reader = client.replace("name: client", "name: reader").replace(
+        json.dumps(CLIENT), json.dumps(READER))
+    apply(sandbox, namespace, reader)
+    wait_for_pod(sandbox, namespace, "reader", lambda p: p["status"].get("phase") in ("Succeeded", "Failed"),
+                 "the reader to finish", timeout=120)
+    assert sandbox.kubectl("-n", namespace, "logs", "reader").stdout.strip().splitlines()[-1] == \
+        json.dumps("$7\r\nredis-0\r\n")
