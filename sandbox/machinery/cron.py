@@ -189,3 +189,14 @@ def missed(schedule: Schedule, earliest: float, now: float, tz: dt.tzinfo | None
             break
         count, latest, t = count + 1, nxt, nxt
     return count, latest
+
+
+def rfc3339_in(second: float, tz: dt.tzinfo | None) -> str:
+    """time.Format(RFC3339) of a moment in a zone: "2026-03-06T10:00:00+01:00", "...Z" in UTC."""
+    text = dt.datetime.fromtimestamp(int(second), tz or dt.timezone.utc).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") and tz in (None, dt.timezone.utc) else text
+
+
+def rfc1123z(second: float) -> str:
+    """time.Format(RFC1123Z) in UTC: "Fri, 06 Mar 2026 09:00:00 +0000"."""
+    return dt.datetime.fromtimestamp(int(second), dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
