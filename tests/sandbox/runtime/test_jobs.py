@@ -149,7 +149,7 @@ def test_the_order_sender_job_runs(runtime_sandbox, namespace):
                                      "ports": [{"containerPort": 80}]}]}}
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "stub"},
                "spec": {"selector": {"app": "stub"}, "ports": [{"port": 1337, "targetPort": 80}]}}
-    apply(runtime_sandbox, namespace, json.dumps(stub) + "\n---\n" + json.dumps(service))
+    apply(runtime_sandbox, namespace, json.dumps(stub) + "\n" + json.dumps(service))
     job = load_jobs.orders_job(3, scaling.ORDER, "stub", 1337, namespace)
     created = runtime_sandbox.kubectl("-n", namespace, "create", "-f", "-", "-o", "name", input=json.dumps(job))
     assert created.returncode == 0, created.stderr
