@@ -14,6 +14,8 @@ from tests.waiting import wait_until
 
 PYTHON = "python:3.11-slim"
 
+pytestmark = pytest.mark.sandbox
+
 
 def job_manifest(name: str, code: str, *, restart: str = "Never", **spec) -> str:
     body = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
@@ -155,26 +157,3 @@ def test_the_order_sender_job_runs(runtime_sandbox, namespace):
     assert created.returncode == 0, created.stderr
     name = created.stdout.strip().split("/")[-1]
     wait_condition(runtime_sandbox, namespace, name, "Complete", timeout=180)
-
-
-@pytest.mark.parametrize("policy", ["Forbid", "Replace"])
-def test_minutely_cronjob_concurrency(runtime_sandbox, namespace, policy):
-    """Two runs of a `*/1` schedule take up to two real minutes: the first Job sleeps through the second run."""
-    body = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "tick"},
-            "spec": {"schedule": "*/1 * * * *", "concurrencyPolicy": policy, "jobTemplate": {"spec": {"template": {
-                "spec": {"restartPolicy": "Never", "containers": [
-                    {"name": "main", "image": PYTHON, "command": ["python", "-c", "import time; time.sleep(3600)"]}]}}}}}}
-    apply(runtime_sandbox, namespace, json.dumps(body))
-
-    def reasons():
-        result = runtime_sandbox.kubectl("-n", namespace, "get", "events", "--field-selector",
-                                         "involvedObject.name=tick", "-o", "json")
-        return [e["reason"] for e in json.loads(result.stdout)["items"]]
-    wait_until(lambda: "SuccessfulCreate" in reasons(), timeout=90, interval=1, what="the first run")
-    first = get(runtime_sandbox, namespace, "cronjob", "tick")["status"]["active"][0]["name"]
-    assert first.startswith("tick-")
-    expected = "JobAlreadyActive" if policy == "Forbid" else "SuccessfulDelete"
-    wait_until(lambda: expected in reasons(), timeout=90, interval=1, what=expected)
-    active = get(runtime_sandbox, namespace, "cronjob", "tick")["status"]["active"]
-    assert len(active) == 1
-    assert (active[0]["name"] == first) == (policy == "Forbid")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.unit.controllers.harness import run
 
 
@@ -141,4 +143,35 @@ def test_cron_job_runs_as_created_by_hand_and_keeps_its_history():
         await c.wait_for(lambda: (c.get("cronjobs.batch", "nightly").get("status") or {}).get("lastSuccessfulTime"),
                          30, "lastSuccessfulTime")
         assert "UnexpectedJob" in [e["reason"] for e in c.events(name="nightly")]
+    run(scenario)
+
+
+@pytest.mark.parametrize("policy", ["Forbid", "Replace"])
+def test_a_minutely_cron_job_honours_its_concurrency_policy(policy):
+    """The second run of `*/1` comes while the first Job still runs: Forbid skips it (JobAlreadyActive), Replace
+    deletes the running Job and starts the new one. The controller's wall clock is moved a minute at a time."""
+    async def scenario(c):
+        controller = c.manager.controller("cronjob-controller")
+        start = (int(time.time()) // 60 + 1) * 60  # the next whole minute
+        now = [start - 30.0]
+        controller.wall_clock = lambda: now[0]
+        tmpl = job("x", ["sleep", "36000"])["spec"]
+        c.create("cronjobs.batch", {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "tick"},
+                                    "spec": {"schedule": "*/1 * * * *", "concurrencyPolicy": policy,
+                                             "jobTemplate": {"spec": tmpl}}})
+
+        def active() -> list[dict]:
+            return (c.get("cronjobs.batch", "tick").get("status") or {}).get("active") or []
+
+        now[0] = start + 1.0
+        controller.queue.add("default/tick")
+        first = (await c.wait_for(lambda: active(), 30, "the first run"))[0]["name"]
+        await c.wait_for(lambda: c.list("pods", label_selector=f"job-name={first}"), 30, "its pod")
+        now[0] = start + 61.0
+        controller.queue.add("default/tick")
+        reason = "JobAlreadyActive" if policy == "Forbid" else "SuccessfulDelete"
+        await c.wait_for(lambda: reason in [e["reason"] for e in c.events(name="tick")], 30, reason)
+        if policy == "Replace":
+            await c.wait_for(lambda: active() and active()[0]["name"] != first, 30, "the replacing run")
+        assert len(active()) == 1 and (active()[0]["name"] == first) == (policy == "Forbid")
     run(scenario)
