@@ -33,6 +33,9 @@ from sandbox.controllers.scheduler import Scheduler
 from sandbox.controllers.service import ServiceController
 from sandbox.controllers.serviceaccount import ServiceAccountController
 from sandbox.controllers.simulated_node import SimulatedNode
+from sandbox.controllers.cronjob import CronJobController
+from sandbox.controllers.job import JobController
+from sandbox.controllers.ttl_after_finished import TTLAfterFinishedController
 # issue 11, apps-kinds
 from sandbox.controllers.daemonset import DaemonSetController
 from sandbox.controllers.local_path_provisioner import LocalPathProvisioner
@@ -55,6 +58,7 @@ _PODS = resources.lookup("", "v1", "pods")
 CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, ReplicaSetController, Scheduler,
                Kubelet, ServiceController, EndpointSliceController, EndpointsController, ServiceAccountController,
                RootCAPublisher, HorizontalPodAutoscalerController, ScaledObjectController, DisruptionController,
+               JobController, CronJobController, TTLAfterFinishedController,  # batch/v1
                # issue 11, apps-kinds
                NodeLifecycleController, PodGarbageCollector, StatefulSetController, DaemonSetController,
                ReplicationManager, PersistentVolumeController, LocalPathProvisioner, VolumeProtectionController)
