@@ -205,3 +205,17 @@ def test_a_replication_controller_keeps_its_pods_scales_and_deletes_them(sandbox
         core.delete_namespaced_replication_controller("legacy", ns, propagation_policy="Foreground")
         wait_until(lambda: not items(sandbox, ns, "pods") and not items(sandbox, ns, "rc"), timeout=90,
                    interval=0.2, what="the controller and its pods gone")
+
+
+def test_a_changed_node_selector_moves_the_pod_to_the_node_it_now_selects(sandbox_process, fresh_namespace):
+    sandbox, ns = sandbox_process, fresh_namespace
+    apply(sandbox, ns, daemon_set(pod_spec="      nodeSelector: {kubernetes.io/hostname: sandbox-worker}\n"))
+    rolled_out(sandbox, ns, "agent", 1)
+    (first,) = pods_of(sandbox, ns, "agent")
+    kubectl_ok(sandbox, "-n", ns, "patch", "ds", "agent", "-p",
+               '{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/hostname":"sandbox-worker2"}}}}}')
+    rolled_out(sandbox, ns, "agent", 1)
+    wait_until(lambda: [p["spec"]["nodeName"] for p in pods_of(sandbox, ns, "agent")] == ["sandbox-worker2"],
+               timeout=90, interval=0.2, what="the pod moved to the newly selected node")
+    assert first["metadata"]["name"] not in [p["metadata"]["name"] for p in pods_of(sandbox, ns, "agent")]
+    assert get(sandbox, ns, "ds", "agent")["status"]["numberMisscheduled"] == 0

@@ -230,3 +230,14 @@ def test_the_python_client_creates_lists_watches_patches_scales_and_deletes(sand
         wait_until(lambda: not core.list_namespaced_pod(ns).items and not apps.list_namespaced_stateful_set(
             ns).items and not apps.list_namespaced_controller_revision(ns).items, timeout=90, interval=0.2,
             what="the set, its pods and its revisions gone")
+
+
+def test_min_ready_seconds_holds_availability_back(sandbox_process, fresh_namespace):
+    sandbox, ns = sandbox_process, fresh_namespace
+    apply(sandbox, ns, stateful_set(replicas=1).replace("  podManagementPolicy:", "  minReadySeconds: 60\n"
+                                                                                  "  podManagementPolicy:"))
+    early = wait_for(sandbox, ns, ("sts", "web"), lambda s: (s.get("status") or {}).get("readyReplicas") == 1,
+                     "one ready pod")
+    assert early["status"]["availableReplicas"] == 0  # ready for less than 60 simulated seconds (3 s here)
+    wait_for(sandbox, ns, ("sts", "web"), lambda s: s["status"].get("availableReplicas") == 1,
+             "the pod available once minReadySeconds have passed")
