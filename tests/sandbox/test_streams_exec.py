@@ -142,7 +142,9 @@ class Terminal:
         while seen != size:
             assert time.monotonic() < deadline, f"the terminal stayed {seen!r}, not {size!r}"
             self.send(b"print('SIZE', *os.get_terminal_size())\r")
-            seen = self.expect(rb"\r\nSIZE (\d+ \d+)\r\n").group(1)
+            # Not anchored on the line before: a SIGWINCH landing while readline reads the line makes it redraw
+            # the prompt, and the answer can follow the echoed command on the same line.
+            seen = self.expect(rb"SIZE (\d+ \d+)\r\n").group(1)
 
     def close(self) -> None:
         if self.process.poll() is None:
