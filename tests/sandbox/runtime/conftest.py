@@ -26,6 +26,21 @@ def runtime_sandbox(tmp_path_factory):
     sandbox.stop()
 
 
+@pytest.fixture(scope="module")
+def app_sandbox(tmp_path_factory):
+    """A sandbox of its own running the whole orders app (`kubectl apply -k manifests`): two API pods, both
+    Redises, the worker Deployment that KEDA scales from 0, the LoadBalancer Service."""
+    sandbox = SandboxProcess(tmp_path_factory.mktemp("app"), ["--runtime", "process"], TIME_SCALE).start()
+    try:
+        result = sandbox.kubectl("apply", "-k", str(REPO / "manifests"))
+        assert result.returncode == 0, result.stderr
+        wait_ready(sandbox, APP_NAMESPACE, "service=api", count=2)
+        wait_ready(sandbox, APP_NAMESPACE, "service in (cache, queue)", count=2)
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
 @pytest.fixture
 def namespace(runtime_sandbox):
     name = f"rt-{uuid.uuid4().hex[:8]}"
