@@ -96,8 +96,11 @@ def test_a_failing_liveness_probe_restarts_the_container(runtime_sandbox, namesp
         httpGet: {path: /healthz, port: 8080}
         periodSeconds: 2
         failureThreshold: 2"""))
-    wait_for_pod(runtime_sandbox, namespace, "sick", lambda p: any(
+    restarted = wait_for_pod(runtime_sandbox, namespace, "sick", lambda p: any(
         c.get("restartCount", 0) >= 1 for c in p["status"].get("containerStatuses") or []), "a restart")
+    # the kubelet stops it as it stops any container: SIGTERM, which the server does not catch (128 + 15)
+    last = restarted["status"]["containerStatuses"][0]["lastState"]["terminated"]
+    assert (last["exitCode"], last["reason"]) == (143, "Error")
     events = runtime_sandbox.kubectl("-n", namespace, "get", "events", "--field-selector",
                                      "involvedObject.name=sick").stdout
     assert "Liveness probe failed: HTTP probe failed with statuscode: 500" in events
