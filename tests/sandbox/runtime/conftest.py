@@ -1,5 +1,8 @@
-"""A sandbox with the process runtime for this folder's tests (one per module, time scale 10: back-offs and probe
-periods run ten times faster, process start-up stays real), and small helpers to read pods through kubectl."""
+"""Sandboxes with the process runtime for this folder's tests (one per module, time scale 10: back-offs and probe
+periods run ten times faster, process start-up stays real): `runtime_sandbox` empty, `app_sandbox` running the whole
+orders app from manifests/. Small helpers read pods through kubectl, render manifests/ with `kubectl kustomize`,
+and make HTTP requests from a process with the pod network's host mode (host_client.py), as the notebook kernel
+does, so the test process keeps its own sockets untouched."""
 from __future__ import annotations
 
 import copy
