@@ -23,7 +23,7 @@ pytestmark = pytest.mark.sandbox
 PY = sys.executable
 NOT_FOUND = ('error: Internal error occurred: Internal error occurred: error executing command in container: failed '
              'to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: '
-             'unable to start container process: exec: "nosuch": executable file not found in \\$PATH\n')
+             'unable to start container process: exec: "nosuch": executable file not found in \\$PATH: unknown\n')
 # kubectl falls back to SPDY when the WebSocket upgrade fails; this forces it, to check the older path too
 TRANSPORTS = {"websocket": {}, "spdy": {"KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false"}}
 
