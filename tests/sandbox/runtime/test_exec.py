@@ -54,6 +54,8 @@ def test_exit_codes_come_back_to_kubectl_and_to_the_client(sandbox, core):
     assert (failed.returncode, failed.stdout) == (3, "about to fail\n")
     assert failed.stderr == "command terminated with exit code 3\n"
     assert kubectl_exec(sandbox, API, "-c", "orders-api", "--", "true").returncode == 0
+    killed = kubectl_exec(sandbox, API, "-c", "orders-api", "--", "sh", "-c", "kill -9 $$")
+    assert (killed.returncode, killed.stderr) == (137, "command terminated with exit code 137\n")  # 128 + SIGKILL
     for code in (0, 3):
         resp = client_exec(core, API, "orders-api", ["sh", "-c", f"exit {code}"])
         resp.run_forever(timeout=60)
