@@ -72,6 +72,21 @@ def wait_for_pod(sandbox, namespace: str, name: str, condition, what: str, timeo
                                                                         indent=1))
 
 
+def python_pod(name: str, code: str, restart: str = "Always", extra: str = "") -> str:
+    """A one-container pod of the python image running `code` (`extra`: more of the container's YAML)."""
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  restartPolicy: {restart}
+  containers:
+    - name: main
+      image: python:3.11-slim
+      command: ["python", "-c", {code!r}]
+{extra}"""
+
+
 def apply(sandbox, namespace: str, manifest: str) -> None:
     result = sandbox.kubectl("-n", namespace, "apply", "-f", "-", input=manifest)
     assert result.returncode == 0, result.stderr

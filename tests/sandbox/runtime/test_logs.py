@@ -10,9 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.sandbox.runtime.conftest import (apply, apply_documents, container_status, template_as_pod,
+from tests.sandbox.runtime.conftest import (apply, apply_documents, container_status, python_pod, template_as_pod,
                                             wait_for_pod, wait_ready)
-from tests.sandbox.runtime.test_pod_lifecycle import python_pod
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.sandbox

@@ -5,23 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandbox.runtime.conftest import apply, container_status, pod, wait_for_pod
+from tests.sandbox.runtime.conftest import apply, container_status, pod, python_pod, wait_for_pod
 
 pytestmark = pytest.mark.sandbox
-
-
-def python_pod(name: str, code: str, restart: str = "Always", extra: str = "") -> str:
-    return f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  restartPolicy: {restart}
-  containers:
-    - name: main
-      image: python:3.11-slim
-      command: ["python", "-c", {code!r}]
-{extra}"""
 
 
 def test_a_running_container_prints_its_log_and_knows_its_pod(runtime_sandbox, namespace):
