@@ -25,6 +25,7 @@ test: $(STAMP)
 
 benchmark: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/sandbox_benchmark.py
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/runtime_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -12,7 +12,7 @@ A command that cannot be started raises NodeError with the wording containerd an
 kubectl prints on a real cluster (after the kubelet's and the API server's own prefixes):
 
     failed to exec in container: failed to start exec "<64 hex>": OCI runtime exec failed: exec failed:
-    unable to start container process: exec: "nosuch": executable file not found in $PATH
+    unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown
 
 The program is looked up in the container's PATH (the `env` given), as runc does with Go's exec.LookPath, not in
 the sandbox's own."""
@@ -66,7 +66,10 @@ async def start(argv: list[str], env: dict[str, str], cwd: str, *, stdin: bool, 
 def _start_failure(exec_id: str, why: str, oci_only: str | None = None) -> NodeError:
     runtime = f"OCI runtime exec failed: {oci_only}" if oci_only else \
         f"OCI runtime exec failed: exec failed: unable to start container process: {why}"
-    return NodeError(f'failed to exec in container: failed to start exec "{exec_id}": {runtime}', 500)
+    # ": unknown": the shim's error crosses ttrpc as a status of code Unknown, and containerd's errdefs.FromGRPC
+    # turns it back into an error wrapping ErrUnknown, whose text it appends (as the Failed event of a container
+    # that cannot start shows too: commands.start_error_message)
+    return NodeError(f'failed to exec in container: failed to start exec "{exec_id}": {runtime}: unknown', 500)
 
 
 def look_path(name: str, path: str, cwd: str) -> str | None:

@@ -12,15 +12,21 @@ Every failed run records Warning Unhealthy "<Kind> probe failed: <output>", a re
 ProbeWarning "<Kind> probe warning: <output>", a run that could not be made "<Kind> probe errored: <error>" (and
 does not count). Times are simulated seconds (the caller divides by the clock's time scale). The first run is
 due initialDelaySeconds after the container started, then every periodSeconds (the kubelet's ticker starts with
-the pod's worker, so its first run comes up to one period later; readiness is run at once when the status
-manager asks). Pure: no I/O."""
+the pod's worker, so its first run comes up to one period later). Readiness is the exception the kubelet makes:
+every pod sync asks the prober manager for the pod's readiness (UpdatePodStatus), which runs a readiness probe
+that has no success yet at once; the sync that first sees the container follows the PLEG's relist, once a second,
+so the first readiness run comes at the relist after the start (and after the initial delay). That second, or
+less, is what lets a server bind its port before it is asked: a run at the very moment of the start would fail
+and leave the pod unready a whole period. Pure: no I/O."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sandbox.runtime.probes import FAILURE, SUCCESS, UNKNOWN, WARNING, ProbeResult
 
 READINESS, LIVENESS, STARTUP = "readiness", "liveness", "startup"
+PLEG_RELIST_PERIOD = 1.0  # the kubelet's genericPlegRelistPeriod: how often it lists the containers it runs
 _INITIAL = {READINESS: FAILURE, LIVENESS: SUCCESS, STARTUP: UNKNOWN}
 _WORD = {READINESS: "Readiness", LIVENESS: "Liveness", STARTUP: "Startup"}
 
@@ -78,9 +84,12 @@ class ProbeWorker:
         self._on_hold = False
 
     def start(self, started_at: float) -> None:
-        """A new instance runs: back to the initial result, the first run after initialDelaySeconds."""
+        """A new instance runs: back to the initial result, the first run after initialDelaySeconds (readiness:
+        not before the kubelet's next relist has seen the instance)."""
         self.result, self._last, self._run, self._on_hold = _INITIAL[self.kind], None, 0, False
         self.next_at = started_at + self.timing.initial_delay
+        if self.kind == READINESS:
+            self.next_at = max(self.next_at, next_relist(started_at))
 
     def stopped(self) -> None:
         """The instance is not running (any more): its probe result is Failure until a new one starts."""
@@ -125,6 +134,12 @@ class ProbeWorker:
             if result == FAILURE:  # the kubelet's killContainer records it (Normal Killing) as it stops it
                 kill = kill_message(self.container, self.kind, restart)
         return Verdict(self.result, changed, events, kill)
+
+
+def next_relist(moment: float) -> float:
+    """The kubelet's first PLEG relist at or after `moment`: relists come every second of the simulated clock
+    (its phase is the sandbox's start, as a kubelet's is its own start)."""
+    return math.ceil(moment / PLEG_RELIST_PERIOD) * PLEG_RELIST_PERIOD
 
 
 def container_started(running: bool, startup: ProbeWorker | None) -> bool:

@@ -3,24 +3,18 @@ falls back to) and the official Python client (WebSocket v5), the node being a t
 as local processes (tests/sandbox/streams_harness.py)."""
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
 import re
-import select
-import signal
-import struct
 import subprocess
 import sys
-import termios
-import time
 
 import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
+from tests.sandbox.kubectl_sessions import Terminal
 from tests.sandbox.streams_harness import create_pod
 from tests.waiting import wait_until
 
@@ -29,7 +23,7 @@ pytestmark = pytest.mark.sandbox
 PY = sys.executable
 NOT_FOUND = ('error: Internal error occurred: Internal error occurred: error executing command in container: failed '
              'to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: '
-             'unable to start container process: exec: "nosuch": executable file not found in \\$PATH\n')
+             'unable to start container process: exec: "nosuch": executable file not found in \\$PATH: unknown\n')
 # kubectl falls back to SPDY when the WebSocket upgrade fails; this forces it, to check the older path too
 TRANSPORTS = {"websocket": {}, "spdy": {"KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false"}}
 
@@ -99,58 +93,6 @@ def test_kubectl_attach_to_the_containers_own_process(server, pod, transport):
     result = kubectl(server, "attach", "-i", "echoer", input="first\nsecond\n", transport=transport)
     assert result.returncode == 0, result.stderr
     assert "echo: first\necho: second\n" in result.stdout
-
-
-class Terminal:
-    """kubectl in a pseudo-terminal of its own, as a learner's terminal runs it."""
-
-    def __init__(self, argv: list[str], columns: int, rows: int, env: dict[str, str]):
-        self.master, slave = pty.openpty()
-        self.resize(columns, rows)
-        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
-                                        env=dict(os.environ, **env))
-        os.close(slave)
-        self.seen, self.mark = b"", 0
-
-    def resize(self, columns: int, rows: int) -> None:
-        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        if hasattr(self, "process"):
-            os.kill(self.process.pid, signal.SIGWINCH)  # what the kernel sends a terminal's foreground group
-
-    def send(self, data: bytes) -> None:
-        os.write(self.master, data)
-
-    def expect(self, pattern: bytes, timeout: float = 60) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while True:
-            match = re.compile(pattern).search(self.seen, self.mark)
-            if match:
-                self.mark = match.end()
-                return match
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"timed out waiting for {pattern!r}; the terminal shows {self.seen[-800:]!r}")
-            if select.select([self.master], [], [], min(remaining, 1))[0]:
-                try:
-                    self.seen += os.read(self.master, 65536)
-                except OSError:  # EIO: kubectl has exited
-                    raise AssertionError(f"kubectl ended before {pattern!r}: {self.seen[-800:]!r}") from None
-
-    def wait_for_size(self, size: bytes, timeout: float = 60) -> None:
-        """Ask the Python REPL in the terminal for its size until it is `size` ("columns rows")."""
-        deadline, seen = time.monotonic() + timeout, b""
-        while seen != size:
-            assert time.monotonic() < deadline, f"the terminal stayed {seen!r}, not {size!r}"
-            self.send(b"print('SIZE', *os.get_terminal_size())\r")
-            # Not anchored on the line before: a SIGWINCH landing while readline reads the line makes it redraw
-            # the prompt, and the answer can follow the echoed command on the same line.
-            seen = self.expect(rb"SIZE (\d+ \d+)\r\n").group(1)
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(30)
-        os.close(self.master)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

@@ -8,14 +8,13 @@ import hashlib
 import os
 import re
 import socket
-import subprocess
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from kubernetes import client
 from kubernetes.stream import portforward
 
+from tests.sandbox.kubectl_sessions import KubectlPortForward
 from tests.sandbox.streams_harness import create_pod, echo_server
 from tests.waiting import wait_until
 
@@ -41,45 +40,6 @@ def pods(server):
                 "metadata": {"labels": labels},
                 "spec": {"containers": [{"name": "app", "image": "python:3.11"}]}}}})
     return "web-1"
-
-
-class KubectlPortForward:
-    """`kubectl port-forward` in the background: its local port once it says it is forwarding."""
-
-    def __init__(self, server, target: str, ports: str, env: dict | None = None):
-        self.process = subprocess.Popen(
-            ["kubectl", "--kubeconfig", str(server.kubeconfig), "port-forward", "--address", "127.0.0.1", target,
-             ports], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, **(env or {})))
-        self.lines: list[str] = []
-        self.errors: list[str] = []
-        self.readers = [threading.Thread(target=self._collect, args=(pipe, into), daemon=True)
-                        for pipe, into in ((self.process.stdout, self.lines), (self.process.stderr, self.errors))]
-        for reader in self.readers:
-            reader.start()
-        line = wait_until(lambda: next((x for x in self.lines if x.startswith("Forwarding from")), None),
-                          timeout=60, what=f"kubectl port-forward {target}", debug=self.output)
-        match = re.fullmatch(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)\n", line)
-        self.local_port, self.remote_port = int(match.group(1)), int(match.group(2))
-
-    @staticmethod
-    def _collect(pipe, into: list[str]) -> None:
-        for line in pipe:
-            into.append(line)
-
-    def output(self) -> str:
-        return "".join(self.lines) + "".join(self.errors)
-
-    def wait(self, timeout: float = 60) -> int:
-        """kubectl's exit code, once it has exited and all it wrote has been read."""
-        code = self.process.wait(timeout)
-        for reader in self.readers:
-            reader.join(timeout)
-        return code
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-        self.process.wait(30)
 
 
 def round_trip(port: int, payload: bytes) -> bytes:

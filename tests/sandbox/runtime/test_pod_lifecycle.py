@@ -5,23 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandbox.runtime.conftest import apply, container_status, pod, wait_for_pod
+from tests.sandbox.runtime.conftest import apply, container_status, pod, python_pod, wait_for_pod
 
 pytestmark = pytest.mark.sandbox
-
-
-def python_pod(name: str, code: str, restart: str = "Always", extra: str = "") -> str:
-    return f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  restartPolicy: {restart}
-  containers:
-    - name: main
-      image: python:3.11-slim
-      command: ["python", "-c", {code!r}]
-{extra}"""
 
 
 def test_a_running_container_prints_its_log_and_knows_its_pod(runtime_sandbox, namespace):
@@ -96,8 +82,11 @@ def test_a_failing_liveness_probe_restarts_the_container(runtime_sandbox, namesp
         httpGet: {path: /healthz, port: 8080}
         periodSeconds: 2
         failureThreshold: 2"""))
-    wait_for_pod(runtime_sandbox, namespace, "sick", lambda p: any(
+    restarted = wait_for_pod(runtime_sandbox, namespace, "sick", lambda p: any(
         c.get("restartCount", 0) >= 1 for c in p["status"].get("containerStatuses") or []), "a restart")
+    # the kubelet stops it as it stops any container: SIGTERM, which the server does not catch (128 + 15)
+    last = restarted["status"]["containerStatuses"][0]["lastState"]["terminated"]
+    assert (last["exitCode"], last["reason"]) == (143, "Error")
     events = runtime_sandbox.kubectl("-n", namespace, "get", "events", "--field-selector",
                                      "involvedObject.name=sick").stdout
     assert "Liveness probe failed: HTTP probe failed with statuscode: 500" in events

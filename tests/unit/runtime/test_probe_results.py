@@ -31,6 +31,22 @@ def test_initial_delay_then_every_period():
     assert worker.next_at == 115.0 and not worker.due(110.0, started=True)
 
 
+@pytest.mark.parametrize("started, first_run", [(100.0, 100.0), (100.2, 101.0), (100.999, 101.0)])
+def test_readiness_first_runs_when_the_kubelets_relist_has_seen_the_container(started, first_run):
+    """The pod sync after the PLEG relist (every second) asks for readiness: the app gets until then to bind."""
+    readiness, liveness = ProbeWorker(READINESS, {"periodSeconds": 5}, "api"), ProbeWorker(LIVENESS, {}, "api")
+    readiness.start(started)
+    liveness.start(started)
+    assert readiness.next_at == first_run and liveness.next_at == started
+    assert not readiness.due(first_run - 0.001, started=True) and readiness.due(first_run, started=True)
+
+
+def test_readiness_waits_for_its_initial_delay_past_the_relist():
+    readiness = ProbeWorker(READINESS, {"initialDelaySeconds": 3}, "api")
+    readiness.start(100.4)
+    assert readiness.next_at == 103.4
+
+
 @pytest.mark.parametrize("runs, results", [
     ([OK], [SUCCESS]),
     ([BAD, OK, OK, BAD, BAD, BAD], [FAILURE, FAILURE, SUCCESS, SUCCESS, SUCCESS, FAILURE]),  # success 2, failure 3

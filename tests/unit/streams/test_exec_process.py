@@ -69,10 +69,10 @@ def test_the_program_is_found_on_the_containers_path_not_the_sandboxs(tmp_path):
 
 @pytest.mark.parametrize("argv, why", [
     (["nosuch"], 'exec failed: unable to start container process: exec: "nosuch": executable file not found in '
-                 r'\$PATH$'),
-    (["/bin/nosuch"], 'exec: "/bin/nosuch": stat /bin/nosuch: no such file or directory$'),
-    (["DATA"], 'exec: "DATA": permission denied$'),  # a file without execute bits
-    ([], "OCI runtime exec failed: args must not be empty$"),
+                 r'\$PATH: unknown$'),
+    (["/bin/nosuch"], 'exec: "/bin/nosuch": stat /bin/nosuch: no such file or directory: unknown$'),
+    (["DATA"], 'exec: "DATA": permission denied: unknown$'),  # a file without execute bits
+    ([], "OCI runtime exec failed: args must not be empty: unknown$"),
 ])
 def test_a_command_that_cannot_start_is_a_node_error_in_the_runtimes_words(tmp_path, argv, why):
     data = tmp_path / "data.txt"
