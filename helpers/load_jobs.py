@@ -1,15 +1,15 @@
-"""The objects that make real traffic through the API's Service, as pure manifest builders. Both run the app's own
-image (`python -m app.load`, the load generator of app/README.md), so one program serves every cluster: on kind it
-is a container, in the sandbox a local process that reaches the Service through the sandbox's pod network.
+"""The load generator's Pod, as a pure manifest builder. It runs the app's own image (`python -m app.load`, the load
+generator of app/README.md), so one program serves every cluster: on kind it is a container, in the sandbox a local
+process that reaches the Service through the sandbox's pod network. It POSTs orders to the API's Service at a steady
+rate until it is deleted (or, forgotten, for at most 30 minutes), reporting sent, ok, errors by kind and latencies
+in its log (`kubectl logs containo-load-generator`).
 
-- the load generator, a Pod: POSTs orders to the API's Service at a steady rate until it is deleted (or, forgotten,
-  for at most 30 minutes), reporting sent, ok, errors by kind and latencies in its log (`kubectl logs`);
-- the order sender, a Job: POSTs exactly n real orders, which the API validates and pushes onto the queue.
-
-The load sends orders, not `GET /`, because an order is the request that makes the API pod work as a client's
-traffic does: the API parses it, asks the validator sidecar, queues it in Redis (measured in app/README.md: 1.6 ms
-of CPU per order over both containers, 0.4 ms for `GET /`, too little for the HPA's 50% target at 200 requests/s).
-Its orders are queued too: the worker processes them, and `clear_queue()` throws away the rest.
+Why orders, and why refused ones. An order makes the API pod work as a client's traffic does: the API parses it and
+asks the validator sidecar, and both containers count in the pod's CPU utilization (usage / the pod's 150m of
+requests). `GET /` costs the API a third of that and the sidecar nothing. But an accepted order is also queued, and
+at 200 a second thousands would pile up on the list for the worker. So chapter 06's load sends orders over the
+validator's limit (REFUSED_ORDER): each costs the API and its sidecar the work of an order, is answered 400, and
+leaves nothing on the queue. generate_load(amount=42) sends accepted ones instead (clear_queue() after).
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from .manifests import app_image
 
 LOAD_POD = "containo-load-generator"
 LOAD_SELECTOR = "service=load-generator"  # the load generator's pod, and only it, in the learner's namespace
-ORDERS_JOB_PREFIX = "containo-order-sender-"
 LOAD_DURATION_SECONDS = 1800  # a load generator left running stops by itself (exit 0, pod Succeeded)
-ORDERS_PER_SECOND = 50  # the order sender's pace: 40 orders arrive within a second, as a burst of customers would
+ORDER_LIMIT = 100  # the validator's ORDER_LIMIT in manifests/03-sidecar
+REFUSED_ORDER = {"amount": 1000, "customerName": "load-generator", "productId": "keyboard"}  # over the limit
 LABELS = {"app": "containo", "microservice": "orders", "type": "infrastructure"}
 
 
@@ -30,17 +30,11 @@ def service_url(service: str, port: int, path: str = "/") -> str:
     return f"http://{service}:{port}{path}"
 
 
-def load_env(rps: float, service: str, port: int) -> dict[str, str]:
-    """The load generator's settings: orders at `rps` per second to the Service, a summary every 5 s."""
+def load_env(rps: float, service: str, port: int, order: dict = REFUSED_ORDER) -> dict[str, str]:
+    """The load generator's settings: `order` POSTed `rps` times per second to the Service, a summary every 5 s."""
     return {"LOAD_TARGET_URL": service_url(service, port, ""), "LOAD_MODE": "orders", "LOAD_RATE": f"{rps:g}",
+            "LOAD_ORDER": json.dumps(order, separators=(",", ":")),
             "LOAD_DURATION_SECONDS": str(LOAD_DURATION_SECONDS), "LOAD_REPORT_SECONDS": "5"}
-
-
-def orders_env(count: int, service: str, port: int, order: dict) -> dict[str, str]:
-    """The order sender's settings: exactly `count` POSTs of `order`, ORDERS_PER_SECOND at most."""
-    return {"LOAD_TARGET_URL": service_url(service, port, ""), "LOAD_MODE": "orders", "LOAD_REQUESTS": str(count),
-            "LOAD_RATE": str(ORDERS_PER_SECOND), "LOAD_ORDER": json.dumps(order, separators=(",", ":")),
-            "LOAD_REPORT_SECONDS": "5"}
 
 
 def _pod_spec(name: str, env: dict[str, str]) -> dict:
@@ -58,19 +52,9 @@ def _pod_spec(name: str, env: dict[str, str]) -> dict:
             "securityContext": {"runAsNonRoot": True}, "containers": [container]}
 
 
-def load_pod(rps: float, service: str, port: int, namespace: str) -> dict:
-    """The load generator: orders POSTed to the Service at `rps` per second until the pod is deleted."""
+def load_pod(rps: float, service: str, port: int, namespace: str, order: dict = REFUSED_ORDER) -> dict:
+    """The load generator: `order` POSTed to the Service at `rps` per second until the pod is deleted."""
     labels = {**LABELS, "service": "load-generator"}
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": LOAD_POD, "namespace": namespace, "labels": labels},
-            "spec": _pod_spec("load-generator", load_env(rps, service, port))}
-
-
-def orders_job(count: int, order: dict, service: str, port: int, namespace: str) -> dict:
-    """The order sender: `count` POST /api/orders through the Service; its own name each time (generateName)."""
-    labels = {**LABELS, "service": "order-sender"}
-    return {"apiVersion": "batch/v1", "kind": "Job",
-            "metadata": {"generateName": ORDERS_JOB_PREFIX, "namespace": namespace, "labels": labels},
-            "spec": {"backoffLimit": 0, "ttlSecondsAfterFinished": 600,
-                     "template": {"metadata": {"labels": labels},
-                                  "spec": _pod_spec("order-sender", orders_env(count, service, port, order))}}}
+            "spec": _pod_spec("load-generator", load_env(rps, service, port, order))}

@@ -95,23 +95,24 @@ def test_ensure_chapter_3_also_undoes_a_sidecar_added_with_kubectl_apply(learner
 
 
 def test_ensure_chapter_prunes_rollout_history_and_quiets_the_simulation(learner, sandbox_process, capsys):
-    from helpers import scaling, scaling_watch
+    from helpers import scaling_watch, simulation
 
     ns = learner.namespace
     helpers.ensure_chapter(3, timeout=TIMEOUT)
     helpers.apply("manifests/03-sidecar")  # a rollout: the one-container ReplicaSet stays, at zero
     helpers.wait_for_rollout("containo-orders-frontend", timeout=TIMEOUT)
     assert len(learner.api.items("apps/v1", "ReplicaSet", ns)) == 2
-    scaling.simulation(learner, "PUT", f"{ns}/load/deployments/containo-orders-frontend", {"requestsPerSecond": 50})
-    scaling.simulation(learner, "PUT", f"{ns}/queues/orders", {"ordersPerSecond": 1})
-    scaling.simulation(learner, "POST", f"{ns}/queues/orders/orders", {"count": 30})
+    simulation.simulation(learner, "PUT", f"{ns}/load/deployments/containo-orders-frontend", {"requestsPerSecond": 50})
+    simulation.simulation(learner, "PUT", f"{ns}/queues/orders", {"ordersPerSecond": 1})
+    simulation.simulation(learner, "POST", f"{ns}/queues/orders/orders", {"count": 30})
     helpers.ensure_chapter(4, timeout=TIMEOUT)
     [current] = learner.api.items("apps/v1", "ReplicaSet", ns)
     assert current["spec"]["replicas"] == 2 and len(current["spec"]["template"]["spec"]["containers"]) == 2
-    assert scaling.simulation(learner, "GET", f"{ns}/load")["items"] == []
-    [queue] = scaling.simulation(learner, "GET", f"{ns}/queues")["items"]
+    assert simulation.simulation(learner, "GET", f"{ns}/load")["items"] == []
+    [queue] = simulation.simulation(learner, "GET", f"{ns}/queues")["items"]
     assert (queue["length"], queue["ordersPerSecond"]) == (0, 0)
     assert scaling_watch.time_scale(learner) == sandbox_process.time_scale  # GET /simulation/v1/clock
+    assert simulation.sandbox_runtime(learner) == "simulated" and simulation.is_simulated(learner)
 
 
 BAD_SELECTOR = """
