@@ -236,3 +236,24 @@ def test_connect_without_arguments_starts_the_sandbox_in_the_background(tmp_path
     finally:
         helpers.disconnect()
         daemon.stop(tmp_path)
+
+
+def test_on_the_simulated_runtime_load_and_orders_are_the_models_and_say_so(learner, capsys):
+    """A sandbox started with --runtime simulated runs nothing: the helpers say so and use its workload model, and
+    the chapter's goals ("scaled up", "scaled down") hold on the model's numbers too."""
+    helpers.ensure_chapter(6, timeout=TIMEOUT)
+    helpers.apply("manifests/06-scaling/api-hpa.yaml")
+    helpers.wait_for_autoscaler(timeout=TIMEOUT)
+    helpers.generate_load(200)
+    run = helpers.watch_scaling("containo-orders-frontend", until="scaled up", timeout=TIMEOUT)
+    assert run.samples[-1].replicas > 2
+    helpers.stop_load()
+    helpers.watch_scaling(previous=run, until="scaled down", timeout=TIMEOUT)
+    helpers.enqueue_orders(3)
+    helpers.wait_for_queue(timeout=TIMEOUT)
+    out = capsys.readouterr().out
+    assert "[simulation] 200 requests/s offered to service/containo-orders-frontend" in out
+    assert "[simulation] 3 orders pushed onto the Redis list 'orders'" in out
+    with pytest.raises(helpers.WorkshopError, match="runs with --runtime simulated: no process serves"):
+        with helpers.reach_service():
+            pass
