@@ -28,7 +28,8 @@ class Goal:
     / "scaled down" (or both, in turn), and/or seconds=S. `bounds` are the autoscaler's (min, max) replicas.
 
     "scaled up": above the minimum, every replica ready, and the HPA content with that count: its last sync looked at
-    this many replicas, wants no other, and its metrics propose no more (or the maximum is reached). The last part
+    this many replicas and wants no more: it keeps them and its metrics propose no more (or the maximum is reached),
+    or it has already turned to going down (a queue a fast worker drained: the way up is over). The last part
     matters: a sync that ran while a new pod had no metrics yet holds the count (such a pod counts as using
     nothing), and only the next one, with every pod measured, says whether the load is spread thin enough. "scaled down": back at the minimum, every replica ready. Neither names a
     count: how far real CPU or a real queue takes an autoscaler depends on the machine."""
@@ -70,9 +71,14 @@ class Goal:
         return settled and sample.replicas > self.bounds[0] and self._content(sample)
 
     def _content(self, sample: Sample) -> bool:
-        if sample.desired != sample.replicas or sample.hpa_replicas != sample.replicas or sample.proposed is None:
+        """The HPA's last sync looked at this many replicas and wants no more: it keeps them (and its metrics ask
+        for no more, or the maximum is reached), or it has already turned to going down."""
+        if sample.hpa_replicas != sample.replicas or sample.desired is None or sample.proposed is None:
             return False
-        return sample.proposed <= sample.replicas or sample.replicas >= self.bounds[1]
+        if sample.desired < sample.replicas:
+            return True
+        return sample.desired == sample.replicas and (sample.proposed <= sample.replicas
+                                                      or sample.replicas >= self.bounds[1])
 
     def reached(self, sample: Sample, real_elapsed: float) -> bool:
         while self.index < len(self.path) and sample.replicas == sample.ready == self.path[self.index]:

@@ -217,6 +217,7 @@ def test_scaled_up_means_above_the_minimum_all_ready_and_the_hpa_content_with_th
     assert not up.reached(hpa_sample(4, ready=3), 0)  # a pod still starting
     assert not up.reached(hpa_sample(4, looked_at=2), 0)  # the HPA has not looked at the four yet
     assert not up.reached(hpa_sample(4, desired=5), 0)  # it wants more
+    assert Goal(None, "scaled up", None, (0, 5)).reached(hpa_sample(3, desired=1), 0)  # already going down: up is over
     # It holds 3, but only because the new pod had no metrics at its last sync: the two measured ones ask for 5.
     assert not up.reached(hpa_sample(3, proposed=5), 0)
     assert not up.reached(Sample(0.0, 3, 3, None, 3, 3, None), 0)  # no metric reported at all
