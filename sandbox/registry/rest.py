@@ -226,6 +226,9 @@ class Registry(UpdateMixin, DeletionMixin, SubresourceMixin, EvictionMixin):
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = self.clock.timestamp()
         kind.strategy.prepare_for_create(obj)
+        admit = self._own["admit"].get(rt.storage_key)
+        if admit is not None:
+            admit(rt, obj, None, options.dry_run)
         kind.default(obj)
         kind.check(rt, obj)
         if self.store.get(rt.storage_key, ns, name) is not None:

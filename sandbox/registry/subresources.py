@@ -110,6 +110,8 @@ def _scale_of(obj: dict) -> dict:
     selector = spec.get("selector")
     scale_status: dict = {"replicas": status.get("replicas", 0)}
     if selector:
+        if not {"matchLabels", "matchExpressions"} & set(selector):  # an equality selector (ReplicationControllers)
+            selector = {"matchLabels": selector}
         scale_status["selector"] = labels.format_label_selector(selector)
     return {"kind": "Scale", "apiVersion": "autoscaling/v1",
             "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")

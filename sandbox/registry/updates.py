@@ -111,6 +111,9 @@ class UpdateMixin:
                 raise errors.method_not_allowed()
         else:
             kind.strategy.prepare_for_update(rt, new, old)
+        admit = self._own["admit"].get(rt.storage_key)
+        if admit is not None and not subresource:
+            admit(rt, new, old, options.dry_run)
         kind.default(new)
         kind.check(rt, new, old)
         if not recorded:

@@ -14,11 +14,18 @@ from sandbox.registry.kind import Kind
 from sandbox.registry.kinds import (configmap, deployment, endpoints, endpointslice, event, horizontalpodautoscaler,
                                     metrics, namespace, node, pod, poddisruptionbudget, replicaset, reviews,
                                     scaledobject, secret, service, serviceaccount)
+from sandbox.registry.kinds import cronjob, job  # batch/v1
+from sandbox.registry.kinds import (controllerrevision, daemonset, persistentvolume, persistentvolumeclaim,
+                                    priorityclass, replicationcontroller, statefulset, storageclass)  # apps-kinds
 
 KINDS: tuple[Kind, ...] = (
     namespace.KIND, node.KIND, pod.KIND, configmap.KIND, secret.KIND, service.KIND, endpoints.KIND, event.KIND,
     serviceaccount.KIND, deployment.KIND, replicaset.KIND, horizontalpodautoscaler.KIND, poddisruptionbudget.KIND,
     endpointslice.KIND, *metrics.KINDS, scaledobject.KIND, *reviews.KINDS,
+    job.KIND, cronjob.KIND,  # batch/v1
+    # issue 11, apps-kinds
+    statefulset.KIND, daemonset.KIND, controllerrevision.KIND, replicationcontroller.KIND, persistentvolume.KIND,
+    persistentvolumeclaim.KIND, storageclass.KIND, priorityclass.KIND,
 )
 _BY_STORAGE_KEY: dict[str, Kind] = {rt.storage_key: kind for kind in KINDS
                                     if isinstance(kind.types, tuple) for rt in kind.types}
