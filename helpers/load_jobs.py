@@ -1,4 +1,7 @@
-"""The load generator's Pod, as a pure manifest builder. It runs the app's own image (`python -m app.load`, the load
+"""The objects that make real traffic through the API's Service, as pure manifest builders: the load generator's Pod
+(generate_load()), and an order sender Job that POSTs exactly n orders from inside the cluster (enqueue_orders()
+sends them from the notebook's kernel instead, through the LoadBalancer, as a client does; the Job is for a burst
+that should start inside the cluster, and the sandbox's Job tests run it). Both run the app's own image (`python -m app.load`, the load
 generator of app/README.md), so one program serves every cluster: on kind it is a container, in the sandbox a local
 process that reaches the Service through the sandbox's pod network. It POSTs orders to the API's Service at a steady
 rate until it is deleted (or, forgotten, for at most 30 minutes), reporting sent, ok, errors by kind and latencies
@@ -30,6 +33,8 @@ LOAD_DURATION_SECONDS = 1800  # a load generator left running stops by itself (e
 ORDER_LIMIT = 100  # the validator's ORDER_LIMIT in manifests/03-sidecar
 REFUSED_ORDER = {"amount": 1000, "customerName": "load-generator", "productId": "keyboard"}  # over the limit
 LABELS = {"app": "containo", "microservice": "orders", "type": "infrastructure"}
+ORDERS_JOB_PREFIX = "containo-order-sender-"
+ORDERS_PER_SECOND = 50  # the order sender's pace: 40 orders arrive within a second, as a burst of customers would
 
 
 def service_url(service: str, port: int, path: str = "/") -> str:
@@ -42,6 +47,13 @@ def load_env(rps: float, service: str, port: int, order: dict = REFUSED_ORDER) -
     return {"LOAD_TARGET_URL": service_url(service, port, ""), "LOAD_MODE": "orders", "LOAD_RATE": f"{rps:g}",
             "LOAD_ORDER": json.dumps(order, separators=(",", ":")),
             "LOAD_DURATION_SECONDS": str(LOAD_DURATION_SECONDS), "LOAD_REPORT_SECONDS": "5"}
+
+
+def orders_env(count: int, service: str, port: int, order: dict) -> dict[str, str]:
+    """The order sender's settings: exactly `count` POSTs of `order`, ORDERS_PER_SECOND at most."""
+    return {"LOAD_TARGET_URL": service_url(service, port, ""), "LOAD_MODE": "orders", "LOAD_REQUESTS": str(count),
+            "LOAD_RATE": str(ORDERS_PER_SECOND), "LOAD_ORDER": json.dumps(order, separators=(",", ":")),
+            "LOAD_REPORT_SECONDS": "5"}
 
 
 def _pod_spec(name: str, env: dict[str, str]) -> dict:
@@ -65,3 +77,13 @@ def load_pod(rps: float, service: str, port: int, namespace: str, order: dict = 
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": LOAD_POD, "namespace": namespace, "labels": labels},
             "spec": _pod_spec("load-generator", load_env(rps, service, port, order))}
+
+
+def orders_job(count: int, order: dict, service: str, port: int, namespace: str) -> dict:
+    """The order sender: `count` POST /api/orders through the Service; its own name each time (generateName)."""
+    labels = {**LABELS, "service": "order-sender"}
+    return {"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"generateName": ORDERS_JOB_PREFIX, "namespace": namespace, "labels": labels},
+            "spec": {"backoffLimit": 0, "ttlSecondsAfterFinished": 600,
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": _pod_spec("order-sender", orders_env(count, service, port, order))}}}

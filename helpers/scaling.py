@@ -21,6 +21,7 @@ from kubernetes.client.exceptions import ApiException
 from . import hpa_math, load_jobs
 from .cluster import Connection, current, friendly
 from .errors import WorkshopError
+from .orders import ORDER as ORDER  # re-exported: the accepted order the order sender Job's tests send
 from .orders import QUEUE_LIST, QUEUE_SERVICE, number, redis_cli
 from .progress import Progress, quietly
 from .reach import API, read_service

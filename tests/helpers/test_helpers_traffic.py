@@ -64,7 +64,22 @@ def test_the_loads_orders_are_refused_by_the_validator_unless_another_amount_is_
 def test_on_a_named_cluster_the_load_runs_the_image_workshop_image_names(monkeypatch):
     monkeypatch.setenv("WORKSHOP_IMAGE", "registry.example.com/containo-orders:1.0")
     pod = load_jobs.load_pod(200, "containo-orders-frontend", 1337, "containo")
+    job = load_jobs.orders_job(40, orders.ORDER, "containo-orders-frontend", 1337, "containo")
     assert pod["spec"]["containers"][0]["image"] == "registry.example.com/containo-orders:1.0"
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.com/containo-orders:1.0"
+
+
+def test_the_order_sender_job_posts_exactly_n_real_orders_through_the_service():
+    job = load_jobs.orders_job(40, scaling.ORDER, "containo-orders-frontend", 1337, "containo")
+    kubernetes_validate.validate(job, "1.37.0", strict=True)
+    env = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert job["metadata"]["generateName"] == "containo-order-sender-" and "name" not in job["metadata"]
+    assert (env["LOAD_MODE"], env["LOAD_REQUESTS"], env["LOAD_TARGET_URL"]) == \
+        ("orders", "40", "http://containo-orders-frontend:1337")
+    assert json.loads(env["LOAD_ORDER"]) == {"amount": 42, "customerName": "Ada", "productId": "keyboard"}
+    assert job["spec"]["backoffLimit"] == 0  # a failed send is reported, not repeated (orders are not idempotent)
+    cfg = app_config.load(env)
+    assert (cfg.requests, json.loads(cfg.order)) == (40, orders.ORDER)
 
 
 # --- which runtime: the sandbox says ----------------------------------------------------------------------------------
