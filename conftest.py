@@ -20,9 +20,6 @@ def pytest_configure(config):
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p)
     # Simulated delays (image pulls, readiness, HPA windows) run this many times faster; outputs do not change.
     os.environ.setdefault("WORKSHOP_TIME_SCALE", "10")
-    # The chapters' stored outputs were recorded on the simulated runtime; they move to the process runtime
-    # chapter by chapter (issue 8), and this line goes once every chapter runs on it.
-    os.environ.setdefault("WORKSHOP_RUNTIME", "simulated")
 
 
 def pytest_unconfigure(config):

@@ -20,8 +20,9 @@ from .checks import (check_cache, check_chapter, check_deployment, check_exposed
 from .cluster import connect, current, disconnect
 from .errors import WorkshopError
 from .kubectl import kubectl
-from .scaling import (clear_queue, enqueue_orders, explain_hpa, generate_load, queue_length, stop_load,
-                      wait_for_autoscaler, wait_for_queue)
+from .orders import clear_queue, enqueue_orders, queue_length, wait_for_order, wait_for_queue
+from .reach import http_request, reach_service
+from .scaling import explain_hpa, generate_load, stop_load, wait_for_autoscaler
 from .scaling_watch import watch_scaling
 from .show import show
 from .topology import topology
@@ -32,6 +33,7 @@ __all__ = [
     "wait_for_rollout", "wait_for_pods", "wait_for_deleted", "wait_for_endpoints", "wait_for_load_balancer",
     "check_chapter", "check_namespace", "check_deployment", "check_sidecar", "check_cache", "check_exposed",
     "check_scaling", "progress", "WorkshopError",
+    "reach_service", "http_request", "wait_for_order",
     "generate_load", "stop_load", "enqueue_orders", "queue_length", "clear_queue", "wait_for_queue",
     "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",

@@ -51,6 +51,7 @@ class Connection:
     api: Api = field(repr=False)
     server: str = ""
     version: str = ""
+    runtime: str = ""  # the sandbox's runtime once asked ("process" or "simulated": helpers.simulation)
 
     @property
     def advice(self) -> str:

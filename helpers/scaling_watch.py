@@ -1,11 +1,11 @@
 """watch_scaling(): a Deployment's replicas and its autoscaler's metric over time, drawn live while you wait.
 
     generate_load(200)
-    api = watch_scaling("containo-orders-frontend", until=lambda s: s.ready == 6 and s.metric < 50)
-    api.explain()                                   # each decision the HPA made, with its numbers
+    api = watch_scaling("containo-orders-frontend", until="scaled up")  # above its minimum, and the HPA content
+    api.explain(0)                                  # the HPA's first decision, with its numbers (api.explain(): all)
     stop_load()
-    api = watch_scaling("containo-orders-frontend", replicas=2, previous=api)   # the same chart, continued
-    worker = watch_scaling("containo-orders-queue-processor", replicas=(5, 0))  # out to 5 workers, back to 0
+    api = watch_scaling(previous=api, until="scaled down")              # the same chart, back to the minimum
+    worker = watch_scaling("containo-orders-queue-processor", until=("scaled up", "scaled down"))
 
 The Deployment is sampled every `interval` seconds. The HPA that scales it is followed with a watch, so every
 decision it writes (a status whose desiredReplicas differs from currentReplicas) is kept, even between two
@@ -30,19 +30,13 @@ from .cluster import TIME_SCALE_ENV, Connection, current, friendly
 from .display import in_notebook
 from .errors import NoSuchKind, TimedOut, WorkshopError, explain
 from .list_watch import LISTED, list_watch
-from .scaling import API, is_sandbox, redis_llen, sandbox_time_scale, simulation
+from .orders import list_length
+from .reach import API
+from .scaling_goals import Goal, Sample
+from .simulation import sandbox_time_scale
 
 WATCH_WINDOW = 2.0  # seconds one watch request of the follower lasts before it resumes (and checks for stop)
 DEFAULT_TIMEOUT = 300.0
-
-
-@dataclass(frozen=True)
-class Sample:
-    t: float  # seconds since the run began, as the cluster counts them
-    replicas: int  # the Deployment's spec.replicas: what the autoscaler set
-    ready: int
-    metric: float | None  # the watched metric (None until the autoscaler reports it)
-    desired: int | None  # the HPA's status.desiredReplicas
 
 
 @dataclass(frozen=True)
@@ -223,15 +217,21 @@ class ScalingRun:
         """Print what is certain about the run: the HPA's decisions, the peak, the replicas now."""
         print("\n".join(self.summary_lines()))
 
-    def explain(self) -> None:
-        """Print every decision the HPA made during the run, with the numbers it saw and its arithmetic."""
+    def explain(self, *which: int) -> None:
+        """Print the decisions the HPA made during the run, with the numbers it saw and its arithmetic: all of them,
+        or those at the positions given (explain(0): the first, explain(-1): the last)."""
         spec = (self.hpa or {}).get("spec")
         if not spec or not self.decisions:
             print(f"{self.subject.scaler} changed no replica count during this run.")
             return
+        try:
+            chosen = [self.decisions[i] for i in which] if which else self.decisions
+        except IndexError:
+            raise WorkshopError(f"this run saw {len(self.decisions)} decisions: ask for 0 to "
+                                f"{len(self.decisions) - 1} (or -1, the last)") from None
         print(f"horizontalpodautoscaler/{self.subject.hpa}: desired = ceil(current replicas × current / target), "
               f"per metric; the highest wins")
-        for status in self.decisions:
+        for status in chosen:
             print(f"{status['currentReplicas']} → {status['desiredReplicas']} replicas")
             print("\n".join(hpa_math.explain(spec, status)))
 
@@ -264,48 +264,11 @@ class ScalingRun:
         printer.text(repr(self))
 
 
-# --- when to stop ---------------------------------------------------------------------------------------------------
-
-class Goal:
-    """replicas=N (or a path N, M...: reach each in turn), until=callable(Sample), or seconds=S."""
-
-    def __init__(self, replicas: int | Sequence[int] | None, until: Callable[[Sample], bool] | None,
-                 seconds: float | None):
-        if replicas is None and until is None and seconds is None:
-            raise WorkshopError("Say when to stop watching: replicas=6, replicas=(5, 0), until=lambda s: ..., "
-                                "or seconds=60.")
-        self.path = [] if replicas is None else ([replicas] if isinstance(replicas, int) else list(replicas))
-        self.until, self.seconds, self.index = until, seconds, 0
-
-    def describe(self) -> str:
-        words = []
-        if self.path:
-            words.append("replicas " + " then ".join(str(n) for n in self.path))
-        if self.until is not None:
-            words.append("your until= condition")
-        if self.seconds is not None:
-            words.append(f"{self.seconds:g} seconds")
-        return " and ".join(words)
-
-    def reached(self, sample: Sample, real_elapsed: float) -> bool:
-        while self.index < len(self.path) and sample.replicas == sample.ready == self.path[self.index]:
-            self.index += 1
-        done = self.index >= len(self.path)
-        if self.until is not None:
-            try:
-                done = done and bool(self.until(sample))
-            except TypeError:  # e.g. `s.metric < 50` while the metric is still None
-                done = False
-        if self.seconds is not None:
-            done = done and real_elapsed >= self.seconds
-        return done
-
-
 # --- watching -------------------------------------------------------------------------------------------------------
 
 def time_scale(conn: Connection) -> float:
     """How many cluster seconds pass per real second: the sandbox's time scale (it says which), 1 on a real cluster."""
-    if not is_sandbox(conn):
+    if conn.cluster != "sandbox":
         return 1.0
     scale = sandbox_time_scale(conn)
     if scale is not None:
@@ -322,9 +285,7 @@ def _metric_value(conn: Connection, run: ScalingRun) -> float | None:
         return None
     if m.queue is not None:
         namespace, list_name = m.queue
-        if is_sandbox(conn):
-            return float(simulation(conn, "GET", f"{namespace}/queues/{list_name}")["length"])
-        return float(redis_llen(conn, namespace, list_name))
+        return float(list_length(conn, namespace, list_name))
     status = (run.hpa or {}).get("status") or {}
     for p in hpa_math.proposals(run.hpa["spec"], status) if run.hpa else []:
         if p.label == m.label:
@@ -338,9 +299,11 @@ def _sample(conn: Connection, run: ScalingRun) -> Sample:
     if deployment is None:
         raise WorkshopError(f'deployment "{s.deployment}" not found in namespace {s.namespace}')
     status = deployment.get("status") or {}
-    desired = ((run.hpa or {}).get("status") or {}).get("desiredReplicas")
+    hpa_status = (run.hpa or {}).get("status") or {}
+    proposals = hpa_math.proposals(run.hpa["spec"], hpa_status) if run.hpa else []
     return Sample(round(run.elapsed(), 1), deployment["spec"].get("replicas", 1), status.get("readyReplicas") or 0,
-                  _metric_value(conn, run), desired)
+                  _metric_value(conn, run), hpa_status.get("desiredReplicas"), hpa_status.get("currentReplicas"),
+                  max((p.proposed for p in proposals), default=None))
 
 
 def _state(sample: Sample, metric: Metric | None) -> str:
@@ -366,13 +329,15 @@ def _why_not(run: ScalingRun, goal: Goal, timeout: float) -> str:
 
 @friendly
 def watch_scaling(deployment: str | None = None, *, replicas: int | Sequence[int] | None = None,
-                  until: Callable[[Sample], bool] | None = None, seconds: float | None = None,
+                  until: str | Sequence[str] | Callable[[Sample], bool] | None = None, seconds: float | None = None,
                   metric: str | None = None, previous: ScalingRun | None = None, timeout: float = DEFAULT_TIMEOUT,
                   interval: float | None = None, namespace: str | None = None) -> ScalingRun:
     """Watch a Deployment's replicas (the API's by default) and its autoscaler's metric on a live chart until a goal
     is reached.
 
-    replicas=6        until 6 replicas, all ready; replicas=(5, 0): up to 5, then back to 0
+    until="scaled up"     until the autoscaler has scaled above its minimum, every pod is ready, and it wants no more
+    until="scaled down"   until it is back at its minimum; until=("scaled up", "scaled down"): out and back
+    replicas=6            until 6 replicas, all ready; replicas=(5, 0): up to 5, then back to 0
     until=lambda s: s.ready == 6 and s.metric < 50     any condition on a Sample (t, replicas, ready, metric, desired)
     seconds=60        watch for that long
     metric="memory"   draw another of the HPA's metrics (default: its first; for KEDA, the queue's length)
@@ -381,13 +346,13 @@ def watch_scaling(deployment: str | None = None, *, replicas: int | Sequence[int
     Returns the run: run.summary(), run.explain() (the HPA's decisions with their numbers), run.samples.
     """
     conn = current()
-    goal = Goal(replicas, until, seconds)
     deployment = deployment or (previous.subject.deployment if previous else API)
     namespace = namespace or conn.namespace
     run = previous or ScalingRun(discover(conn, deployment, namespace, metric), time_scale(conn))
     if previous is not None and previous.subject.deployment != deployment:
         raise WorkshopError(f"previous= is a run of deployment/{previous.subject.deployment}, not {deployment}")
-    interval = interval or (0.5 if is_sandbox(conn) else 2.0)
+    goal = Goal(replicas, until, seconds, run.subject.bounds)
+    interval = interval or (0.5 if conn.cluster == "sandbox" else 2.0)
     follower = None
     if run.subject.hpa:
         follower = Follower(conn, "autoscaling/v2", "HorizontalPodAutoscaler", namespace, run.subject.hpa,

@@ -1,4 +1,6 @@
-"""The values that change from run to run (ages, IPs, uids, random name suffixes, node ports), as patterns.
+"""The values that change from run to run (ages, IPs, uids, random name suffixes, node ports, timestamps), and,
+since pods really run, what real work makes vary (latencies, CPU and memory percentages, the replica counts an
+autoscaler passes through and the arithmetic behind them), as patterns.
 
 Notebooks store their outputs and nbval compares them on every CI run; these patterns turn the volatile parts
 into fixed words so that equal states compare equal. `nbval_sanitize_file()` writes them in nbval's format.
@@ -25,6 +27,20 @@ PATTERNS: list[tuple[str, str]] = [
     (rf"\b(containo-[a-z0-9-]+?)-[{_ALNUM}]{{6,10}}\b", r"\1-HASH"),  # replica sets
     (rf"\b(containo-[a-z0-9-]+?)-[{_ALNUM}]{{5}}\b", r"\1-SUFFIX"),  # generateName: EndpointSlices, a Job's pods
     (rf"\b(pod-template-hash\"?[=: ]\s*\"?)[{_ALNUM}]{{6,10}}\b", r"\1HASH"),  # the label's value printed raw
+    # Real CPU and memory: utilization in `kubectl get hpa`'s TARGETS and in the helpers' explanations; the target
+    # after the slash stays compared.
+    (r"\b(cpu|memory)(:?) \d+%/(\d+%)", r"\1\2 PCT%/\3"),
+    (r"\b\d+% of requests\b", "PCT% of requests"),
+    # The HPA's arithmetic on those numbers (hpa_math.describe): a ceil() proposal, or the tolerance's "stays".
+    (r"ceil\(\d+ × [\d.]+ / [\d.]+\) = ceil\([\d.]+\) = \d+"
+     r"|\b[\d.]+ / [\d.]+ = [\d.]+, within [\d.]+% of 1: stays \d+", "PROPOSAL"),
+    (r"highest proposal: \d+[,;].*", "highest proposal: DECISION"),
+    # Where an autoscaler goes under real load: the counts along the way, not the minimum it starts from.
+    (r"\b(\d+) → \d+ replicas\b", r"\1 → N replicas"),
+    (r"\b\d+ replicas now\b", "N replicas now"),
+    (r"(?m)(HPA decisions: \d+)(?: → \d+)*( → \d+)$", r"\1 → ...\2"),
+    (r"\bpeak \d+ replicas\b", "peak N replicas"),
+    (r'"(durationMs|latencyMs)": [\d.]+', r'"\1": MS'),  # the app's JSON log lines
     (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "IP"),
     (r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", r"\1:NODEPORT/\2"),
     (r"\b\d+[smhdy](\d+[smh])?( ago)?\b", "AGE"),

@@ -6,7 +6,7 @@ what every cell showed, so that readers see outputs on GitHub and nbval has some
     python tools/record_notebooks.py 02 03            # only chapters 02 and 03 (in order, on a fresh sandbox)
     python tools/record_notebooks.py --sanitize-only  # only rewrite tests/notebooks/nbval-sanitize.cfg
 
-A sandbox is started in a temporary WORKSHOP_HOME with WORKSHOP_TIME_SCALE=10 (simulated delays run ten times
+A sandbox (the process runtime: pods really run) is started in a temporary WORKSHOP_HOME with WORKSHOP_TIME_SCALE=10 (simulated delays run ten times
 faster; the outputs are the same) and stopped at the end. The script also writes tests/notebooks/nbval-sanitize.cfg
 (from helpers.volatile) and, when chapter 05 ran, docs/topology.svg: helpers' topology picture of the namespace as
 chapter 05 leaves it (the README shows it). A notebook whose run fails is left as it was.
@@ -29,7 +29,7 @@ TOPOLOGY_AFTER = "05-"  # the picture shows the namespace as this chapter leaves
 HEADER = ("# Generated from helpers.volatile.nbval_sanitize_file() by tools/record_notebooks.py; do not edit.\n"
           "# tests/notebooks/test_sanitize_file.py fails when the two differ.\n\n")
 # Settings of the learner's shell that would point the recording somewhere else than a fresh sandbox.
-FOREIGN_SETTINGS = ("WORKSHOP_CONTEXT", "WORKSHOP_CLUSTER", "WORKSHOP_LEARNER", "KUBECONFIG")
+FOREIGN_SETTINGS = ("WORKSHOP_CONTEXT", "WORKSHOP_CLUSTER", "WORKSHOP_LEARNER", "KUBECONFIG", "WORKSHOP_RUNTIME")
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

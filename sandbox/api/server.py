@@ -85,8 +85,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     if path.startswith("/openapi/"):
         return _openapi(path)
     if path.startswith("/simulation/"):  # the workload model's controls: offered load, queued orders
-        status, body = simulation_controls.handle(request.app[REGISTRY].metrics_provider, request.method, path,
-                                                  await request.read())
+        registry = request.app[REGISTRY]
+        status, body = simulation_controls.handle(registry.metrics_provider, request.method, path,
+                                                  await request.read(), kubelet=registry.kubelet)
         return json_response(body, status)
     parts = path.split("/")[1:]
     if parts[0] == "apis" and len(parts) == 2:

@@ -21,6 +21,7 @@ FOLLOW_CHECK_SECONDS = 1.0  # how often a follower looks whether the container s
 class SimulatedNode:
     """`get_pod(namespace, name)` gives the pod as stored now (None once it is gone): a follower ends when the
     instance it reads stops running."""
+    runs_processes = False  # GET /simulation/v1/runtime says "simulated": helpers use the workload model
 
     def __init__(self, get_pod: Callable[[str, str], dict | None], *, check_seconds: float = FOLLOW_CHECK_SECONDS,
                  now_ns: Callable[[], int] = time.time_ns):

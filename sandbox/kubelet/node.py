@@ -84,7 +84,7 @@ class ProcessRuntime:
         worker = self.workers.get(pod["metadata"].get("uid"))
         if worker is None or all(r.simulated for r in worker.records):
             return None
-        usage = []
+        usage, complete = [], True
         for record in worker.records:
             if record.role != "app":
                 continue
@@ -93,11 +93,15 @@ class ProcessRuntime:
             if record.simulated or process is None or process.returncode is not None:
                 usage.append((record.name, 0.0, 0.0))
                 continue
+            # Every container is sampled on every ask, as metrics-server scrapes them all: stopping at the first
+            # without a rate yet would leave the next ones unsampled, and a pod of two containers would need three
+            # asks a window apart (45 s at time scale 1) instead of two before it has metrics.
             sample = self.usage.usage((worker.uid, record.name), process.pid)
             if sample is None:
-                return None
+                complete = False
+                continue
             usage.append((record.name, sample.millicores, sample.working_set_bytes / 2**20))
-        return usage
+        return usage if complete else None
 
 
 class NodeServices:

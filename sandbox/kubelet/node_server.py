@@ -16,6 +16,8 @@ from sandbox.runtime import exec_process, log_status
 
 
 class ProcessNodeConnection:
+    runs_processes = True  # GET /simulation/v1/runtime says "process": helpers send real traffic
+
     def __init__(self, runtime, simulated):
         self.runtime, self.simulated = runtime, simulated
 

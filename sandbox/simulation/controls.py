@@ -3,6 +3,7 @@ Kubernetes API uses, so nobody mistakes it for one. The HTTP layer authenticates
 body and calls handle(); helpers reach it through the kubeconfig's client (ApiClient.call_api).
 
   GET    /simulation/v1/clock                                      -> {"timeScale": 10}  (simulated seconds per second)
+  GET    /simulation/v1/runtime                                    -> {"runtime": "process"}  (or "simulated")
   GET    /simulation/v1/namespaces/{ns}/load                       -> SimulatedLoadList
   GET    /simulation/v1/namespaces/{ns}/load/{services|deployments}/{name}
   PUT    /simulation/v1/namespaces/{ns}/load/{services|deployments}/{name}   {"requestsPerSecond": 120}
@@ -23,14 +24,20 @@ from sandbox.machinery import errors
 API_VERSION = "simulation.workshop/v1"
 _KINDS = {"services": "Service", "deployments": "Deployment"}
 _CLOCK = re.compile(r"^/simulation/v1/clock/?$")
+_RUNTIME = re.compile(r"^/simulation/v1/runtime/?$")
 _ROUTE = re.compile(r"^/simulation/v1/namespaces/(?P<ns>[^/]+)/(?:"
                     r"(?P<load>load)(?:/(?P<plural>[^/]+)/(?P<name>[^/]+))?"
                     r"|queues(?:/(?P<list>[^/]+)(?P<orders>/orders)?)?)/?$")
 
 
-def handle(model, method: str, path: str, body: dict | bytes | str | None = None) -> tuple[int, dict]:
-    """(HTTP status, JSON body) for one request (body: parsed, or the raw request bytes); raises StatusError."""
+def handle(model, method: str, path: str, body: dict | bytes | str | None = None, *,
+           kubelet=None) -> tuple[int, dict]:
+    """(HTTP status, JSON body) for one request (body: parsed, or the raw request bytes); raises StatusError.
+    `kubelet` is the node connection the API server asks (registry.kubelet): it says whether pods run."""
     body = _decode(body)
+    if _RUNTIME.match(path):  # clients choose real traffic or this model's stand-ins by it
+        _allow(method.upper(), "GET")
+        return 200, runtime(kubelet)
     if model is None:
         raise errors.StatusError(503, "ServiceUnavailable", "the workload simulation is not running")
     method = method.upper()
@@ -53,6 +60,13 @@ def handle(model, method: str, path: str, body: dict | bytes | str | None = None
         model.push(ns, match["list"], count)
         return 201, _queue(model, ns, match["list"])
     return _queue_request(model, method, ns, match["list"], body)
+
+
+def runtime(kubelet) -> dict:
+    """Whether containers the sandbox knows run as processes ("process") or every pod is simulated ("simulated",
+    also without controllers: no kubelet at all). Read off the node connection's own flag (runs_processes)."""
+    runs = bool(getattr(kubelet, "runs_processes", False))
+    return {"kind": "SandboxRuntime", "apiVersion": API_VERSION, "runtime": "process" if runs else "simulated"}
 
 
 def _load(model, method: str, ns: str, plural: str | None, name: str | None, body: dict | None) -> tuple[int, dict]:

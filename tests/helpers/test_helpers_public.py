@@ -14,6 +14,7 @@ PUBLIC = [
     "wait_for_rollout", "wait_for_pods", "wait_for_deleted", "wait_for_endpoints", "wait_for_load_balancer",
     "check_chapter", "check_namespace", "check_deployment", "check_sidecar", "check_cache", "check_exposed",
     "check_scaling", "progress", "WorkshopError",
+    "reach_service", "http_request", "wait_for_order",
     "generate_load", "stop_load", "enqueue_orders", "queue_length", "clear_queue", "wait_for_queue",
     "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",

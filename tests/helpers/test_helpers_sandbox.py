@@ -95,23 +95,24 @@ def test_ensure_chapter_3_also_undoes_a_sidecar_added_with_kubectl_apply(learner
 
 
 def test_ensure_chapter_prunes_rollout_history_and_quiets_the_simulation(learner, sandbox_process, capsys):
-    from helpers import scaling, scaling_watch
+    from helpers import scaling_watch, simulation
 
     ns = learner.namespace
     helpers.ensure_chapter(3, timeout=TIMEOUT)
     helpers.apply("manifests/03-sidecar")  # a rollout: the one-container ReplicaSet stays, at zero
     helpers.wait_for_rollout("containo-orders-frontend", timeout=TIMEOUT)
     assert len(learner.api.items("apps/v1", "ReplicaSet", ns)) == 2
-    scaling.simulation(learner, "PUT", f"{ns}/load/deployments/containo-orders-frontend", {"requestsPerSecond": 50})
-    scaling.simulation(learner, "PUT", f"{ns}/queues/orders", {"ordersPerSecond": 1})
-    scaling.simulation(learner, "POST", f"{ns}/queues/orders/orders", {"count": 30})
+    simulation.simulation(learner, "PUT", f"{ns}/load/deployments/containo-orders-frontend", {"requestsPerSecond": 50})
+    simulation.simulation(learner, "PUT", f"{ns}/queues/orders", {"ordersPerSecond": 1})
+    simulation.simulation(learner, "POST", f"{ns}/queues/orders/orders", {"count": 30})
     helpers.ensure_chapter(4, timeout=TIMEOUT)
     [current] = learner.api.items("apps/v1", "ReplicaSet", ns)
     assert current["spec"]["replicas"] == 2 and len(current["spec"]["template"]["spec"]["containers"]) == 2
-    assert scaling.simulation(learner, "GET", f"{ns}/load")["items"] == []
-    [queue] = scaling.simulation(learner, "GET", f"{ns}/queues")["items"]
+    assert simulation.simulation(learner, "GET", f"{ns}/load")["items"] == []
+    [queue] = simulation.simulation(learner, "GET", f"{ns}/queues")["items"]
     assert (queue["length"], queue["ordersPerSecond"]) == (0, 0)
     assert scaling_watch.time_scale(learner) == sandbox_process.time_scale  # GET /simulation/v1/clock
+    assert simulation.sandbox_runtime(learner) == "simulated" and simulation.is_simulated(learner)
 
 
 BAD_SELECTOR = """
@@ -235,3 +236,24 @@ def test_connect_without_arguments_starts_the_sandbox_in_the_background(tmp_path
     finally:
         helpers.disconnect()
         daemon.stop(tmp_path)
+
+
+def test_on_the_simulated_runtime_load_and_orders_are_the_models_and_say_so(learner, capsys):
+    """A sandbox started with --runtime simulated runs nothing: the helpers say so and use its workload model, and
+    the chapter's goals ("scaled up", "scaled down") hold on the model's numbers too."""
+    helpers.ensure_chapter(6, timeout=TIMEOUT)
+    helpers.apply("manifests/06-scaling/api-hpa.yaml")
+    helpers.wait_for_autoscaler(timeout=TIMEOUT)
+    helpers.generate_load(200)
+    run = helpers.watch_scaling("containo-orders-frontend", until="scaled up", timeout=TIMEOUT)
+    assert run.samples[-1].replicas > 2
+    helpers.stop_load()
+    helpers.watch_scaling(previous=run, until="scaled down", timeout=TIMEOUT)
+    helpers.enqueue_orders(3)
+    helpers.wait_for_queue(timeout=TIMEOUT)
+    out = capsys.readouterr().out
+    assert "[simulation] 200 requests/s offered to service/containo-orders-frontend" in out
+    assert "[simulation] 3 orders pushed onto the Redis list 'orders'" in out
+    with pytest.raises(helpers.WorkshopError, match="runs with --runtime simulated: no process serves"):
+        with helpers.reach_service():
+            pass

@@ -1,72 +1,17 @@
-"""Chapter 06's helpers without a cluster: the load generator's pod and the order Job, the HPA's arithmetic, the
-charts, what a run of watch_scaling records and when it stops, the simulation calls, and the chapter 6 checkpoint."""
+"""Chapter 06's helpers without a cluster: the HPA's arithmetic, the charts, what a run of watch_scaling records and
+when it stops, and the chapter 6 checkpoint. (Load, orders and the queue: test_helpers_traffic.py.)"""
 import json
-import subprocess
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 
-import kubernetes_validate
 import pytest
+from fake_cluster import FakeApi, connection
+from kubernetes.client.exceptions import ApiException
 
-from app import config as app_config
-from helpers import charts, hpa_math, load_jobs, manifests, scaling, scaling_watch, wait
-from helpers.api import Resource
+from helpers import charts, hpa_math, manifests, scaling, scaling_watch
 from helpers.checks import Snapshot, judge
-from helpers.cluster import Connection
 from helpers.errors import WorkshopError
 from helpers.scaling_watch import Goal, Metric, Sample, ScalingRun, Subject
-
-API_SELECTOR = manifests.chapter_objects(2)[0]["spec"]["selector"]["matchLabels"]
-
-
-# --- the pod and the Job that make real traffic ------------------------------------------------------------------
-
-def env_of(pod_spec: dict) -> dict[str, str]:
-    return {e["name"]: e["value"] for e in pod_spec["containers"][0]["env"]}
-
-
-def test_the_load_generator_is_a_valid_pod_of_the_app_image_that_the_api_does_not_select(monkeypatch):
-    monkeypatch.delenv("WORKSHOP_IMAGE", raising=False)
-    pod = load_jobs.load_pod(200, "containo-orders-frontend", 1337, "containo-alice")
-    kubernetes_validate.validate(pod, "1.37.0", strict=True)
-    container = pod["spec"]["containers"][0]
-    assert (container["image"], container["command"]) == ("containo-orders:dev", ["python", "-m", "app.load"])
-    assert env_of(pod["spec"]) == {"LOAD_TARGET_URL": "http://containo-orders-frontend:1337", "LOAD_MODE": "orders",
-                                   "LOAD_RATE": "200", "LOAD_DURATION_SECONDS": "1800", "LOAD_REPORT_SECONDS": "5"}
-    assert pod["metadata"] == {"name": "containo-load-generator", "namespace": "containo-alice",
-                               "labels": {**load_jobs.LABELS, "service": "load-generator"}}
-    assert pod["spec"]["restartPolicy"] == "Never" and pod["spec"]["securityContext"] == {"runAsNonRoot": True}
-    # Its pod must not count as an API pod (the Service, the HPA and the checkpoints select service=api)...
-    assert not all(pod["metadata"]["labels"].get(k) == v for k, v in API_SELECTOR.items())
-    # ...and the selector generate_load() waits on finds it.
-    key, value = load_jobs.LOAD_SELECTOR.split("=")
-    assert pod["metadata"]["labels"][key] == value
-    # The settings are ones the load generator accepts (app/config.py reads them at its start).
-    cfg = app_config.load(env_of(pod["spec"]))
-    assert (cfg.mode, cfg.rate, cfg.duration, cfg.target_url) == ("orders", 200.0, 1800.0,
-                                                                   "http://containo-orders-frontend:1337")
-    assert env_of(load_jobs.load_pod(12.5, "api", 80, "ns")["spec"])["LOAD_RATE"] == "12.5"
-
-
-def test_on_a_named_cluster_the_load_runs_the_image_workshop_image_names(monkeypatch):
-    monkeypatch.setenv("WORKSHOP_IMAGE", "registry.example.com/containo-orders:1.0")
-    pod = load_jobs.load_pod(200, "containo-orders-frontend", 1337, "containo")
-    job = load_jobs.orders_job(40, scaling.ORDER, "containo-orders-frontend", 1337, "containo")
-    assert pod["spec"]["containers"][0]["image"] == "registry.example.com/containo-orders:1.0"
-    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.com/containo-orders:1.0"
-
-
-def test_the_order_sender_posts_exactly_n_real_orders_through_the_service():
-    job = load_jobs.orders_job(40, scaling.ORDER, "containo-orders-frontend", 1337, "containo")
-    kubernetes_validate.validate(job, "1.37.0", strict=True)
-    env = env_of(job["spec"]["template"]["spec"])
-    assert job["metadata"]["generateName"] == "containo-order-sender-" and "name" not in job["metadata"]
-    assert (env["LOAD_MODE"], env["LOAD_REQUESTS"], env["LOAD_TARGET_URL"]) == \
-        ("orders", "40", "http://containo-orders-frontend:1337")
-    assert json.loads(env["LOAD_ORDER"]) == {"amount": 42, "customerName": "Ada", "productId": "keyboard"}
-    assert job["spec"]["backoffLimit"] == 0  # a failed send is reported, not repeated (orders are not idempotent)
-    cfg = app_config.load(env)
-    assert (cfg.requests, json.loads(cfg.order)) == (40, scaling.ORDER)
 
 
 # --- the HPA's arithmetic -----------------------------------------------------------------------------------------
@@ -259,6 +204,48 @@ def test_goals_replicas_paths_conditions_and_durations():
         Goal(None, None, None)
 
 
+def hpa_sample(replicas, ready=None, desired=None, looked_at=None, proposed=None):
+    """A sample whose HPA last looked at `looked_at` replicas, wants `desired`, and whose metrics propose `proposed`."""
+    ready = replicas if ready is None else ready
+    return Sample(0.0, replicas, ready, None, replicas if desired is None else desired,
+                  replicas if looked_at is None else looked_at, replicas if proposed is None else proposed)
+
+
+def test_scaled_up_means_above_the_minimum_all_ready_and_the_hpa_content_with_that_count():
+    up = Goal(None, "scaled up", None, (2, 8))
+    assert not up.reached(hpa_sample(2), 0)  # at the minimum: not scaled up yet
+    assert not up.reached(hpa_sample(4, ready=3), 0)  # a pod still starting
+    assert not up.reached(hpa_sample(4, looked_at=2), 0)  # the HPA has not looked at the four yet
+    assert not up.reached(hpa_sample(4, desired=5), 0)  # it wants more
+    assert Goal(None, "scaled up", None, (0, 5)).reached(hpa_sample(3, desired=1), 0)  # already going down: up is over
+    # It holds 3, but only because the new pod had no metrics at its last sync: the two measured ones ask for 5.
+    assert not up.reached(hpa_sample(3, proposed=5), 0)
+    assert not up.reached(Sample(0.0, 3, 3, None, 3, 3, None), 0)  # no metric reported at all
+    assert Goal(None, "scaled up", None, (2, 3)).reached(hpa_sample(3, proposed=5), 0)  # at the maximum: content
+    assert up.reached(hpa_sample(3), 0)  # whatever the count: real CPU decides how far it goes
+    assert up.describe() == "scaled up (minimum 2)"
+
+
+def test_out_and_back_for_keda_without_naming_a_peak():
+    worker = Goal(None, ("scaled up", "scaled down"), None, (0, 5))
+    assert not worker.reached(hpa_sample(0, desired=0, looked_at=0), 0)  # 0 comes second
+    assert not worker.reached(hpa_sample(1, desired=5), 0)
+    assert not worker.reached(hpa_sample(5), 0)  # out: now it must come back
+    assert not worker.reached(hpa_sample(2, desired=0), 0)
+    assert not worker.reached(hpa_sample(0, ready=1), 0)  # a worker still stopping
+    assert worker.reached(hpa_sample(0, desired=1, looked_at=1), 0)
+    assert not Goal(None, "scaled down", None, (2, 8)).reached(hpa_sample(3), 0)
+    assert Goal(None, "scaled down", None, (2, 8)).reached(hpa_sample(2, desired=4), 0)
+    assert worker.describe() == "scaled up then scaled down (minimum 0)"
+
+
+def test_scaling_words_need_an_autoscaler_and_are_spelled_as_documented():
+    with pytest.raises(WorkshopError, match="No HorizontalPodAutoscaler or ScaledObject scales this Deployment"):
+        Goal(None, "scaled up", None, None)
+    with pytest.raises(WorkshopError, match="until= takes 'scaled up', 'scaled down'.* not 'up'"):
+        Goal(None, "up", None, (2, 8))
+
+
 def hpa_object(current, desired, scaled_at, *values):
     return {"metadata": {"name": "api"}, "spec": hpa_spec(utilization("cpu", 50)),
             "status": {**status(current, desired, *values), "lastScaleTime": scaled_at}}
@@ -279,6 +266,24 @@ def test_a_run_keeps_each_decision_once_and_none_from_before_it_began():
     ET.fromstring(run.chart_svg())
 
 
+def test_explain_shows_every_decision_or_the_ones_asked_for(capsys):
+    run = ScalingRun(Subject("api", "containo", "api", None, Metric("cpu", "%", 50.0), (2, 8)), time_scale=10)
+    run.since = 1_800_000_000
+    run.seen_hpa(hpa_object(2, 6, "2027-01-15T08:00:01Z", ("cpu", {"averageUtilization": 136})))
+    run.seen_hpa(hpa_object(6, 2, "2027-01-15T08:00:31Z", ("cpu", {"averageUtilization": 2})))
+    run.explain(0)
+    first = capsys.readouterr().out.splitlines()
+    assert first[1:3] == ["2 → 6 replicas", "  cpu: 136% of requests, target 50%  →  ceil(2 × 136 / 50) = "
+                                            "ceil(5.44) = 6"]
+    run.explain(-1)
+    assert capsys.readouterr().out.splitlines()[1] == "6 → 2 replicas"
+    run.explain()
+    assert [line for line in capsys.readouterr().out.splitlines() if line.endswith(" replicas")] == [
+        "2 → 6 replicas", "6 → 2 replicas"]
+    with pytest.raises(WorkshopError, match="this run saw 2 decisions: ask for 0 to 1"):
+        run.explain(2)
+
+
 def test_a_keda_run_reports_only_what_is_certain(capsys):
     subject = Subject("worker", "containo", "keda-hpa-worker", "worker", Metric("queued orders", "", None,
                                                                                  ("containo", "orders")), (0, 5))
@@ -291,175 +296,18 @@ def test_a_keda_run_reports_only_what_is_certain(capsys):
     assert "seconds</text>" in run.chart_svg()  # real time: no time-scale note on the axis
 
 
-def test_chart_seconds_follow_the_time_scale_the_sandbox_reports(monkeypatch, tmp_path):
-    from kubernetes.client.exceptions import ApiException
-
-    api = FakeApi(clock=7)
-    conn = Connection("sandbox", "workshop-sandbox", str(tmp_path / "kubeconfig"), "containo", None, api)
+def test_chart_seconds_follow_the_time_scale_the_sandbox_reports(monkeypatch):
+    conn = connection(clock=7)
     monkeypatch.setenv("WORKSHOP_TIME_SCALE", "10")
     assert scaling_watch.time_scale(conn) == 7  # what the sandbox says wins over the variable
-    assert api.calls == [("GET", "/simulation/v1/clock", None)]
-    old = FakeApi(fail=ApiException(status=404, reason="Not Found"))  # a sandbox too old to say
-    conn = Connection("sandbox", "workshop-sandbox", str(tmp_path / "kubeconfig"), "containo", None, old)
-    assert scaling_watch.time_scale(conn) == 10  # the scale connect() would have started it with
-    kind = Connection("kind", "kind-workshop", None, "containo", None, FakeApi(clock=7))
+    assert conn.api.calls == [("GET", "/simulation/v1/clock", None)]
+    old = connection(api=FakeApi(fail=ApiException(status=404, reason="Not Found")))  # a sandbox too old to say
+    assert scaling_watch.time_scale(old) == 10  # the scale connect() would have started it with
+    kind = connection("kind", clock=7)
     assert scaling_watch.time_scale(kind) == 1 and kind.api.calls == []
 
 
-# --- the simulation calls and the real cluster's commands ----------------------------------------------------------
-
-class FakeApi:
-    """Records requests; answers the simulation API and GETs of the API Service."""
-
-    def __init__(self, services=("containo-orders-frontend",), fail=None, clock=10, loads=(), queues=()):
-        self.calls, self.services, self.fail, self.clock = [], services, fail, clock
-        self.loads, self.queues = loads, queues  # what the listings of the simulation API return
-
-    def request(self, method, path, *, params=None, body=None, content_type=None, timeout=30):
-        self.calls.append((method, path, body))
-        if self.fail is not None:
-            raise self.fail
-        if path == "/simulation/v1/clock":
-            return {"kind": "SimulatedClock", "timeScale": self.clock}
-        if path.startswith("/simulation/v1/") and path.endswith("/load"):
-            return {"kind": "SimulatedLoadList", "items": list(self.loads)}
-        if path.startswith("/simulation/v1/") and path.endswith("/queues"):
-            return {"kind": "SimulatedQueueList", "items": list(self.queues)}
-        if path.startswith("/simulation/v1/") and "/queues/" in path:
-            return {"kind": "SimulatedQueue", "length": 40 if method == "POST" else 7}
-        if path.endswith("/jobs"):
-            return {**body, "metadata": {**body["metadata"], "name": "containo-order-sender-x7k2p"}}
-        return {}
-
-    def get(self, path, **params):
-        self.calls.append(("GET", path, params))
-        return {"items": [], "metadata": {"resourceVersion": "7"}}  # the pod is gone
-
-    def read(self, api_version, kind, name, namespace=None):
-        if kind == "Service" and name in self.services:
-            return {"spec": {"ports": [{"port": 1337}]}}
-        return None
-
-    def resource(self, api_version, kind):
-        return {"Job": Resource("batch", "v1", "Job", "jobs", True),
-                "Pod": Resource("", "v1", "Pod", "pods", True)}[kind]
-
-    def named(self, name):  # discovery's answer for "jobs" and "pods"
-        return self.resource("v1", {"jobs": "Job", "pods": "Pod"}[name])
-
-
-def connect_fake(monkeypatch, cluster="sandbox", api=None):
-    context = {"sandbox": "workshop-sandbox", "kind": "kind-workshop"}[cluster]
-    conn = Connection(cluster, context, "/tmp/kubeconfig", "containo", None, api or FakeApi())
-    monkeypatch.setattr(scaling, "current", lambda: conn)
-    monkeypatch.setattr(wait, "current", lambda: conn)  # the waits scaling calls use the same connection
-    return conn
-
-
-def test_on_the_sandbox_load_and_orders_go_to_the_simulation_api_and_say_so(monkeypatch, capsys):
-    conn = connect_fake(monkeypatch)
-    scaling.generate_load(200)
-    scaling.enqueue_orders(40)
-    assert scaling.queue_length() == 7
-    scaling.clear_queue()
-    scaling.stop_load()
-    assert [c for c in conn.api.calls] == [
-        ("PUT", "/simulation/v1/namespaces/containo/load/services/containo-orders-frontend",
-         {"requestsPerSecond": 200}),
-        ("POST", "/simulation/v1/namespaces/containo/queues/orders/orders", {"count": 40}),
-        ("GET", "/simulation/v1/namespaces/containo/queues/orders", None),
-        ("DELETE", "/simulation/v1/namespaces/containo/queues/orders", None),
-        ("PUT", "/simulation/v1/namespaces/containo/load/services/containo-orders-frontend",
-         {"requestsPerSecond": 0})]
-    out = capsys.readouterr().out.splitlines()
-    assert len(out) == 4 and all(line.startswith("[simulation] ") for line in out)
-    assert "40 orders pushed onto the Redis list 'orders'" in out[1]
-
-
-@pytest.mark.parametrize("call,message", [
-    (lambda: scaling.generate_load(-5), "requests per second must be a non-negative number, got -5"),
-    (lambda: scaling.generate_load("lots"), "requests per second must be a non-negative number, got 'lots'"),
-    (lambda: scaling.generate_load(float("inf")), "requests per second must be a non-negative number"),
-    (lambda: scaling.enqueue_orders(0), "the number of orders must be a positive whole number, got 0"),
-    (lambda: scaling.enqueue_orders(2.5), "the number of orders must be a positive whole number, got 2.5"),
-    (lambda: scaling.generate_load(10, "nope"), 'service "nope" not found in namespace containo'),
-])
-def test_bad_input_is_refused_before_anything_is_sent(monkeypatch, call, message):
-    conn = connect_fake(monkeypatch)
-    with pytest.raises(WorkshopError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        call()
-    assert not [c for c in conn.api.calls if c[0] != "GET"]
-
-
-def test_a_sandbox_without_the_simulation_api_is_explained(monkeypatch):
-    from kubernetes.client.exceptions import ApiException
-
-    missing = ApiException(status=404, reason="Not Found")
-    missing.body = json.dumps({"kind": "Status", "code": 404, "reason": "NotFound",
-                               "message": "the server could not find the requested resource"})
-    connect_fake(monkeypatch, api=FakeApi(fail=missing))
-    with pytest.raises(WorkshopError, match="does not serve the simulation API"):
-        scaling.queue_length()
-
-
-def test_on_a_real_cluster_the_queue_is_read_from_redis_with_kubectl_exec(monkeypatch):
-    connect_fake(monkeypatch, cluster="kind")
-    ran = []
-
-    def run(cmd, timeout=120, stdin=None):
-        ran.append(cmd)
-        return subprocess.CompletedProcess(cmd, 0, stdout="7\n", stderr="")
-
-    monkeypatch.setattr(scaling, "run", run)
-    assert scaling.queue_length() == 7
-    assert ran[0][1:] == ["--kubeconfig", "/tmp/kubeconfig", "--context", "kind-workshop", "--namespace", "containo",
-                          "exec", "deployment/containo-orders-queue", "-c", "redis", "--", "redis-cli", "LLEN",
-                          "orders"]
-    monkeypatch.setattr(scaling, "run", lambda cmd, timeout=120, stdin=None: subprocess.CompletedProcess(
-        cmd, 1, stdout="", stderr='Error from server (NotFound): deployments.apps "containo-orders-queue" not found'))
-    with pytest.raises(WorkshopError, match="redis-cli LLEN orders in deployment/containo-orders-queue failed"):
-        scaling.queue_length()
-
-
-def test_on_a_real_cluster_the_load_is_a_pod_and_the_orders_a_job(monkeypatch, capsys):
-    conn = connect_fake(monkeypatch, cluster="kind")
-    monkeypatch.setattr(scaling, "_delete_load_generator", lambda conn, namespace: False)
-    monkeypatch.setattr(scaling, "wait_for_pods", lambda *a, **k: None)
-    monkeypatch.setattr(scaling, "_wait_for_job", lambda conn, name, namespace: None)
-    scaling.generate_load(200)
-    scaling.enqueue_orders(40)
-    posts = [(path, body) for method, path, body in conn.api.calls if method == "POST"]
-    assert [path for path, _ in posts] == ["/api/v1/namespaces/containo/pods",
-                                           "/apis/batch/v1/namespaces/containo/jobs"]
-    assert posts[0][1]["metadata"]["name"] == "containo-load-generator"
-    assert posts[1][1]["metadata"]["generateName"] == "containo-order-sender-"
-    out = capsys.readouterr().out
-    assert ("pod/containo-load-generator running: it POSTs 200 orders/s to "
-            "http://containo-orders-frontend:1337/api/orders until stop_load()") in out
-    assert "job.batch/containo-order-sender-x7k2p complete: 40 orders POSTed" in out
-    assert "[simulation]" not in out
-
-
-def test_stopping_real_load_deletes_the_pod_and_waits_for_it(monkeypatch, capsys):
-    from kubernetes.client.exceptions import ApiException
-
-    conn = connect_fake(monkeypatch, cluster="kind")
-    scaling.stop_load()
-    assert conn.api.calls[0] == ("DELETE", "/api/v1/namespaces/containo/pods/containo-load-generator", None)
-    assert conn.api.calls[1] == ("GET", "/api/v1/namespaces/containo/pods",
-                                 {"labelSelector": "", "fieldSelector": "metadata.name=containo-load-generator"})
-    assert capsys.readouterr().out == "pod/containo-load-generator deleted: the load stopped.\n"
-    connect_fake(monkeypatch, cluster="kind", api=FakeApi(fail=ApiException(status=404, reason="Not Found")))
-    scaling.stop_load()
-    assert capsys.readouterr().out == "pod/containo-load-generator was not running.\n"
-
-
-def test_job_hpa_and_scaled_object_states():
-    assert scaling.job_state(None, "j").message == "waiting for job/j to be created"
-    assert scaling.job_state({"status": {"conditions": [{"type": "Complete", "status": "True"}]}}, "j").done
-    failed = scaling.job_state({"status": {"conditions": [{"type": "Failed", "status": "True",
-                                                            "reason": "BackoffLimitExceeded"}]}}, "j")
-    assert failed.failed == "job/j failed: BackoffLimitExceeded (see kubectl logs job/j)"
+def test_hpa_and_scaled_object_states():
     hpa = {"spec": hpa_spec(utilization("cpu", 50)), "status": status(2, 2, ("cpu", {"averageUtilization": 2}))}
     assert not scaling.hpa_state(hpa, "api").done  # no ScalingActive condition yet
     hpa["status"]["conditions"] = [{"type": "ScalingActive", "status": "True"}]
@@ -496,42 +344,3 @@ def test_the_checkpoint_wants_working_autoscalers_not_only_present_ones():
     [problem] = judge(*chapter6(broken, ok[1]))
     assert problem.endswith("FailedGetResourceMetric: failed to get cpu utilization: unable to get metrics for "
                             "resource cpu (is metrics-server running?)")
-
-
-def test_a_quiet_workload_stops_every_simulated_load_and_empties_every_queue(monkeypatch):
-    loads = [{"target": {"kind": "Service", "name": "containo-orders-frontend"}},
-             {"target": {"kind": "Deployment", "name": "web"}}]
-    queues = [{"metadata": {"name": "orders"}, "length": 3, "ordersPerSecond": 2},
-              {"metadata": {"name": "idle"}, "length": 0, "ordersPerSecond": 0}]
-    conn = connect_fake(monkeypatch, api=FakeApi(loads=loads, queues=queues))
-    scaling.quiet_workload(conn, "containo")
-    base = "/simulation/v1/namespaces/containo"
-    assert conn.api.calls == [
-        ("GET", f"{base}/load", None),
-        ("PUT", f"{base}/load/services/containo-orders-frontend", {"requestsPerSecond": 0}),
-        ("PUT", f"{base}/load/deployments/web", {"requestsPerSecond": 0}),
-        ("GET", f"{base}/queues", None),
-        ("PUT", f"{base}/queues/orders", {"ordersPerSecond": 0}),
-        ("DELETE", f"{base}/queues/orders", None)]  # the idle list needs nothing
-
-
-def test_a_quiet_workload_on_a_real_cluster_deletes_the_load_pod_and_skips_a_queue_not_running(monkeypatch):
-    kind = connect_fake(monkeypatch, "kind")  # FakeApi: no queue Deployment, so no redis-cli
-    scaling.quiet_workload(kind, "containo")
-    assert [c[:2] for c in kind.api.calls] == [("DELETE", "/api/v1/namespaces/containo/pods/containo-load-generator"),
-                                               ("GET", "/api/v1/namespaces/containo/pods")]
-
-
-def test_wait_for_queue_reads_the_length_until_the_worker_drained_it(monkeypatch, capsys):
-    connect_fake(monkeypatch)
-    lengths = iter([5, 3, 0])
-    monkeypatch.setattr(scaling, "queue_length", lambda *a, **k: next(lengths))
-    scaling.wait_for_queue()
-    assert capsys.readouterr().out.splitlines()[-1] == "no order waiting on the Redis list 'orders'"
-    monkeypatch.setattr(scaling, "queue_length", lambda *a, **k: 4)
-    with pytest.raises(WorkshopError) as error:
-        scaling.wait_for_queue(timeout=0.3)
-    assert str(error.value).startswith("the Redis list 'orders': not done after 0.3s. 4 orders waiting on the "
-                                       "Redis list 'orders'\nNot ready:\n  is the worker running and ready?")
-    with pytest.raises(WorkshopError, match="must be a non-negative whole number, got -1"):
-        scaling.wait_for_queue(-1)

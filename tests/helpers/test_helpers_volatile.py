@@ -67,3 +67,44 @@ def test_a_chart_becomes_one_word_and_the_rest_of_the_output_is_still_compared()
     assert sanitize(f"before\n{small}\nafter") == sanitize(f"before\n{large}\nafter") == "before\nLIVE-CHART\nafter"
     assert sanitize(small + small) == "LIVE-CHARTLIVE-CHART"  # two charts stay two: the match stops at </svg>
     assert sanitize("<svg xmlns='x'><text>10.2.3.4</text></svg>") == "<svg xmlns='x'><text>IP</text></svg>"
+
+
+def explained(cpu, memory, first, now, path, peak, ms):
+    """What chapter 06 prints around real load: its numbers differ from run to run and machine to machine."""
+    return "\n".join([
+        f"horizontalpodautoscaler/containo-orders-frontend reads its metrics: cpu {cpu[0]}%/50%, memory {memory}%/80%",
+        f"containo-orders-frontend   Deployment/containo-orders-frontend   cpu: {cpu[0]}%/50%, memory: {memory}%/80%",
+        f"2 → {first} replicas",
+        f"  cpu: {cpu[1]}% of requests, target 50%  →  ceil(2 × {cpu[1]} / 50) = ceil({2 * cpu[1] / 50:g}) = {first}",
+        f"  highest proposal: {first}, within minReplicas 2, maxReplicas 8: the HPA sets {first}",
+        f"horizontalpodautoscaler/containo-orders-frontend: {now} replicas now",
+        f"  cpu: {cpu[2]}% of requests, target 50%  →  {cpu[2]} / 50 = {cpu[2] / 50:g}, within 10% of 1: stays {now}"
+        if cpu[2] > 45 else
+        f"  cpu: {cpu[2]}% of requests, target 50%  →  ceil({now} × {cpu[2]} / 50) = ceil({now * cpu[2] / 50:g}) = "
+        f"{now}",
+        f"  highest proposal: {now - 1}; the HPA sets {now} (minReplicas 2, maxReplicas 8): stabilized",
+        "  HPA decisions: " + " → ".join(str(n) for n in path),
+        f"  peak {peak} replicas, now {path[-1]}",
+        f'{{"event": "order.processed", "fields": {{"amount": 42, "durationMs": {ms}}}}}',
+    ])
+
+
+def test_real_load_sanitises_its_numbers_and_keeps_what_the_cell_says():
+    first = explained((3, 84, 46), 33, 4, 5, [2, 4, 5, 4, 3, 2], 5, 2001.3)
+    second = explained((1, 74, 41), 34, 3, 4, [2, 3, 4, 2], 4, 2000.9)
+    assert first != second and sanitize(first) == sanitize(second)
+    kept = sanitize(first)
+    assert "cpu PCT%/50%, memory PCT%/80%" in kept and "cpu: PCT%/50%, memory: PCT%/80%" in kept
+    assert "2 → N replicas" in kept and " cpu: PCT% of requests, target 50% → PROPOSAL" in kept
+    assert "HPA decisions: 2 → ... → 2" in kept and "peak N replicas, now 2" in kept
+    assert '"amount": 42, "durationMs": MS' in kept
+    # What the cell is about still differs: another target, metric, minimum, end point or amount is a drift.
+    for drifted in (first.replace("/50%", "/80%"), first.replace("memory", "cpu"), first.replace("2 → 4", "3 → 4"),
+                    first.replace("→ 3 → 2", "→ 3 → 1"), first.replace("now 2", "now 3"),
+                    first.replace('"amount": 42', '"amount": 43'), first.replace("target 50%", "target 60%")):
+        assert sanitize(drifted) != kept, drifted
+
+
+def test_plain_numbers_and_percentages_elsewhere_are_still_compared():
+    prose = "print(6 * 7) -> 42; 3 replicas; requests memory 128Mi; 50% of the pods; averageUtilization: 50"
+    assert sanitize(prose) == prose

@@ -3,6 +3,8 @@ the ready workers, and both come out of the Registry as metrics.k8s.io objects."
 import pytest
 
 from sandbox.autoscaling import quantities
+from sandbox.controllers.simulated_node import SimulatedNode
+from sandbox.kubelet.node_server import ProcessNodeConnection
 from sandbox.machinery import resources
 from sandbox.machinery.errors import StatusError
 from sandbox.simulation import controls, workload
@@ -160,3 +162,16 @@ def test_simulation_controls_take_the_raw_request_body(model):
     with pytest.raises(StatusError) as err:
         controls.handle(None, "GET", "/simulation/v1/namespaces/containo/queues/orders")
     assert err.value.code == 503
+
+
+def test_the_runtime_is_read_off_the_node_connections_own_flag(model):
+    simulated = SimulatedNode(lambda namespace, name: None)
+    cases = [(ProcessNodeConnection(None, simulated), "process"), (simulated, "simulated"), (None, "simulated")]
+    for kubelet, expected in cases:
+        status, body = controls.handle(model, "GET", "/simulation/v1/runtime", kubelet=kubelet)
+        assert (status, body["kind"], body["runtime"]) == (200, "SandboxRuntime", expected)
+    # Answered without the workload model too (the helpers ask before anything else), and read only.
+    assert controls.handle(None, "GET", "/simulation/v1/runtime/", kubelet=simulated)[1]["runtime"] == "simulated"
+    with pytest.raises(StatusError) as err:
+        controls.handle(model, "PUT", "/simulation/v1/runtime", {"runtime": "process"}, kubelet=simulated)
+    assert err.value.code == 405
