@@ -15,6 +15,10 @@ import trustme
 from sandbox.clock import Clock
 from sandbox.controllers.base import Context, InformerFactory
 from sandbox.controllers.bootstrap import api_server_endpoints
+from sandbox.controllers.apiservices import APIServiceController
+from sandbox.controllers.clusterrole_aggregation import ClusterRoleAggregationController
+from sandbox.controllers.crd_finalizer import CRDFinalizerController
+from sandbox.controllers.crd_naming import CRDNamingController
 from sandbox.controllers.deployment import DeploymentController
 from sandbox.controllers.disruption import DisruptionController
 from sandbox.controllers.endpoints import EndpointsController
@@ -45,7 +49,9 @@ _PODS = resources.lookup("", "v1", "pods")
 
 CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, ReplicaSetController, Scheduler,
                Kubelet, ServiceController, EndpointSliceController, EndpointsController, ServiceAccountController,
-               RootCAPublisher, HorizontalPodAutoscalerController, ScaledObjectController, DisruptionController)
+               RootCAPublisher, HorizontalPodAutoscalerController, ScaledObjectController, DisruptionController,
+               # issue 11, api-kinds
+               ClusterRoleAggregationController, APIServiceController, CRDNamingController, CRDFinalizerController)
 
 
 class ControllerManager:

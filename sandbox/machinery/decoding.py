@@ -163,10 +163,14 @@ class Decoder:
 
     def _struct(self, value: dict, schema: dict, path: str, go_path: str, struct: str) -> dict:
         props = schema.get("properties") or {}
+        preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True  # a CRD schema's: kept, not pruned
         out = {}
         for key, item in value.items():
             if key not in props:
-                self.unknown.append(f"{path}.{key}" if path else key)
+                if preserve:
+                    out[key] = item
+                else:
+                    self.unknown.append(f"{path}.{key}" if path else key)
                 continue
             if self.typed and _plain_leaf(item, _info(props[key])):
                 out[key] = item  # the common case, without building paths

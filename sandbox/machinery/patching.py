@@ -12,7 +12,7 @@ import copy
 import jsonpatch
 import jsonpointer
 
-from . import crd_schemas, errors, schemas, strategic_merge_patch
+from . import errors, resources, schemas, strategic_merge_patch
 
 MAX_JSON_PATCH_OPERATIONS = 10000
 
@@ -116,8 +116,8 @@ def _merge(target, patch):
 
 # --- strategic merge patch ---------------------------------------------------------------------------------------
 def apply_strategic_merge_patch(obj: dict, patch, api_version: str, kind: str) -> dict:
-    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
-    if group in crd_schemas.CUSTOM_RESOURCE_GROUPS:  # CRDs carry no patch strategies: the server refuses
+    rt = resources.by_kind(api_version, kind) if isinstance(api_version, str) else None
+    if rt is not None and rt.custom:  # CRDs carry no patch strategies: the server refuses
         raise errors.StatusError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
                                  "accepted media types include: application/json-patch+json, "
                                  "application/merge-patch+json, application/apply-patch+yaml")

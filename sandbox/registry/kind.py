@@ -8,7 +8,8 @@ discovery ask the registration; none of them names a kind.
     validate      its own validation rules, (obj, old) -> causes (machinery/*_validation.py), or None
     printer       the Table columns `kubectl get` shows (sandbox/printers/), a factory or {version: factory}
     field_labels  the fieldSelector labels its list and watch accept
-    scale         True when it serves /scale from spec.replicas, status.replicas and spec.selector
+    scale         True when it serves /scale from spec.replicas, status.replicas and spec.selector; a ScalePaths
+                  for a custom resource whose CRD declares the scale subresource
     storage       its own REST storage (Storage) for what it does beyond the generic store, or None
     singular      discovery's singularName when it is not the kind in lower case
     etcd_prefix   the key a real API server stores it under, when not its plural (quoted in storage errors)
@@ -27,6 +28,15 @@ from sandbox.machinery.errors import Cause
 from sandbox.machinery.resources import ResourceType
 from sandbox.printers.common import Printer
 from sandbox.registry.strategy import Strategy
+
+
+@dataclass(frozen=True)
+class ScalePaths:
+    """A CRD's scale subresource: where the replicas are asked for and reported, and where the status keeps the
+    label selector (a string there; built-in kinds have a metav1.LabelSelector at spec.selector)."""
+    spec_replicas: str = ".spec.replicas"
+    status_replicas: str = ".status.replicas"
+    label_selector: str = ""
 
 
 class _Missing:
@@ -65,7 +75,7 @@ class Kind:
     validate: Callable[[dict, dict | None], list[Cause]] | None = MISSING
     printer: Callable[[], Printer] | Mapping[str, Callable[[], Printer]] = MISSING
     field_labels: tuple[str, ...] = MISSING
-    scale: bool = MISSING
+    scale: "bool | ScalePaths" = MISSING
     storage: type[Storage] | None = MISSING
     singular: str = ""
     etcd_prefix: str = ""
