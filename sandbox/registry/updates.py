@@ -96,7 +96,7 @@ class UpdateMixin:
         name, ns = old["metadata"]["name"], old["metadata"].get("namespace", "")
         meta = new["metadata"]
         wanted_rv = meta.get("resourceVersion")
-        if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
+        if wanted_rv and wanted_rv != "0" and wanted_rv != old["metadata"]["resourceVersion"]:  # "0": unconditional
             raise errors.conflict(rt.group, rt.plural, name, errors.STALE_OBJECT)
         if meta.get("uid") and meta["uid"] != old["metadata"]["uid"]:
             raise errors.conflict(rt.group, rt.plural, name, errors.storage_invalid_object(
@@ -112,9 +112,11 @@ class UpdateMixin:
         else:
             kind.strategy.prepare_for_update(rt, new, old)
         kind.default(new)
-        kind.check(rt, new, old)
-        if not recorded:
+        if not recorded:  # managedFields before admission, as the update handler computes them
             new = self._record(rt, old, new, options.field_manager, subresource)
+        if not subresource:
+            kind.run_admission(new, old)
+        kind.check(rt, new, old)
         begin = self._own["begin_update"].get(rt.storage_key)
         if begin is not None and not subresource:
             begin(rt, new, old, options.dry_run)

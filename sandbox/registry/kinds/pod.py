@@ -40,6 +40,7 @@ KIND = Kind(
     strategy=PodStrategy(generation=SPEC, reset_status_on_create=True, graceful=True, return_deleted=True,
                          status_keeps_metadata=("ownerReferences",)),
     defaults=defaults.set_pod_defaults,
+    admit=defaults.admit_pod,  # after managedFields: admission's additions have no manager
     validate=pod_validation.validate_pod,
     printer=pods.pod_printer,
     field_labels=fields.labels("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
