@@ -30,7 +30,7 @@ def make_app(registry: Registry, token: str, *, bookmark_interval: float = 60.0)
                           handler_args={"max_field_size": 16384})
     app[REGISTRY] = registry
     app[BOOKMARK_INTERVAL] = bookmark_interval
-    app.router.add_route("*", "/{tail:.*}", _dispatch)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", _dispatch)  # any path, an encoded newline included
     return app
 
 

@@ -2,6 +2,7 @@
 message wording (k8s.io/apimachinery/pkg/api/errors), so clients see what a real cluster would say."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -27,6 +28,11 @@ class StatusError(Exception):
         return body
 
 
+def _q(name: str) -> str:
+    """Go's %q, as these messages quote names: `"a\nb"` for a name holding a newline."""
+    return json.dumps(name, ensure_ascii=False)
+
+
 def _qualified(group: str, plural: str) -> str:
     return f"{plural}.{group}" if group else plural
 
@@ -39,18 +45,18 @@ def _details(name: str, group: str, plural: str) -> dict:
 
 
 def not_found(group: str, plural: str, name: str) -> StatusError:
-    return StatusError(404, "NotFound", f'{_qualified(group, plural)} "{name}" not found',
+    return StatusError(404, "NotFound", f'{_qualified(group, plural)} {_q(name)} not found',
                        _details(name, group, plural))
 
 
 def already_exists(group: str, plural: str, name: str) -> StatusError:
-    return StatusError(409, "AlreadyExists", f'{_qualified(group, plural)} "{name}" already exists',
+    return StatusError(409, "AlreadyExists", f'{_qualified(group, plural)} {_q(name)} already exists',
                        _details(name, group, plural))
 
 
 def conflict(group: str, plural: str, name: str, why: str) -> StatusError:
     return StatusError(409, "Conflict",
-                       f'Operation cannot be fulfilled on {_qualified(group, plural)} "{name}": {why}',
+                       f'Operation cannot be fulfilled on {_qualified(group, plural)} {_q(name)}: {why}',
                        _details(name, group, plural))
 
 
@@ -75,7 +81,7 @@ def invalid(group: str, kind: str, name: str, causes: list[Cause]) -> StatusErro
 
 
 def forbidden(group: str, plural: str, name: str, why: str) -> StatusError:
-    return StatusError(403, "Forbidden", f'{_qualified(group, plural)} "{name}" is forbidden: {why}',
+    return StatusError(403, "Forbidden", f'{_qualified(group, plural)} {_q(name)} is forbidden: {why}',
                        _details(name, group, plural))
 
 

@@ -46,8 +46,13 @@ class UpdateMixin:
         if raw is None:
             raise errors.not_found(rt.group, rt.plural, name)
         old = self._out(rt, json.loads(raw))
-        new = self._patched(rt, old, patch_type, patch)
-        new = self._decode(rt, new, options)
+        patched = self._patched(rt, old, patch_type, patch)
+        try:
+            new = self._decode(rt, patched, options)
+        except errors.StatusError as e:
+            if e.code == 400 and "cannot be handled as" in e.message and "strict decoding" not in e.message:
+                raise patching.invalid_patch(patch_type, patch, patched, e.message) from None
+            raise
         self._check_identity(rt, namespace, name, new)
         return self._write_update(rt, old, new, subresource, options)
 
