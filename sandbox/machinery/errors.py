@@ -21,10 +21,15 @@ class StatusError(Exception):
         self.code, self.reason, self.message, self.details = code, reason, message, details
 
     def status(self) -> dict:
+        """metav1.Status in its Go field order (kind, apiVersion, metadata, status, message, reason, details, code;
+        details: name, group, kind, uid, causes, retryAfterSeconds), as clients that compare the text see it."""
         body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
-                **({"reason": self.reason} if self.reason else {}), "code": self.code}  # reason is omitempty
+                **({"reason": self.reason} if self.reason else {})}  # reason is omitempty
         if self.details is not None:
-            body["details"] = self.details
+            order = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+            body["details"] = {**{k: self.details[k] for k in order if k in self.details},
+                               **{k: v for k, v in self.details.items() if k not in order}}
+        body["code"] = self.code
         return body
 
 
