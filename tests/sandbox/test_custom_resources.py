@@ -202,3 +202,42 @@ def test_deleting_a_crd_deletes_its_resources(sandbox_process, fresh_namespace):
         kubectl("patch", f"crontabs.{group}", name, "-n", ns, "--type", "merge", "-p",
                 '{"metadata":{"finalizers":null}}')
     wait_until(lambda: kubectl("get", "crd", f"crontabs.{group}").returncode != 0, what="the CRD gone")
+
+
+def test_dynamic_client_e2e_flow(sandbox_process):
+    """kubernetes/base/dynamic's test_cluster_custom_resources, with an apiextensions.k8s.io/v1 CRD (v1beta1 is gone
+    from 1.37 servers) and a wait instead of its sleeps: discovery finds the kind, CRUD and merge patch work, and the
+    kind is gone from discovery once the CRD is deleted."""
+    from kubernetes import dynamic
+    from kubernetes.dynamic.exceptions import ResourceNotFoundError
+    group = f"g{uuid.uuid4().hex[:8]}.example.com"
+    with sandbox_process.api_client() as api_client:
+        dyn = dynamic.DynamicClient(api_client)
+        crd_api = dyn.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition")
+        created = crd_api.create({
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": f"clusterchangemes.{group}"},
+            "spec": {"group": group, "scope": "Cluster", "names": {
+                "kind": "ClusterChangeMe", "listKind": "ClusterChangeMeList", "plural": "clusterchangemes",
+                "singular": "clusterchangeme"},
+                "versions": [{"name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
+                              "schema": {"openAPIV3Schema": {"type": "object",
+                                                             "x-kubernetes-preserve-unknown-fields": True}}}]}})
+        assert created.status
+
+        def found():
+            dyn.resources.invalidate_cache()
+            try:
+                return dyn.resources.get(api_version=f"{group}/v1", kind="ClusterChangeMe")
+            except ResourceNotFoundError:
+                return None
+        api = wait_until(found, what="the kind in discovery")
+        assert api.get().items == []
+        manifest = {"apiVersion": f"{group}/v1", "kind": "ClusterChangeMe", "metadata": {"name": "x"}, "spec": {}}
+        api.create(body=manifest)
+        manifest["spec"]["size"] = 3
+        assert api.patch(body=manifest, content_type="application/merge-patch+json").spec.size == 3
+        assert len(api.get().items) == 1
+        api.delete(name="x")
+        crd_api.delete(name=f"clusterchangemes.{group}")
+        wait_until(lambda: found() is None, what="the kind gone from discovery")
