@@ -94,7 +94,7 @@ def crd_object(*, group: str, kind: str, plural: str, short_names: list[str], sc
                status: dict, required: list[str], columns: list[dict], version: str = "v1alpha1",
                labels: dict | None = None, annotations: dict | None = None) -> dict:
     """A CustomResourceDefinition with one served and stored version, a status subresource and printer columns."""
-    schema = {"type": "object", "properties": {
+    schema = {"type": "object", "description": f"{kind} is the Schema for the {plural} API", "properties": {
         "apiVersion": {"type": "string", "description": _API_VERSION_DOC},
         "kind": {"type": "string", "description": _KIND_DOC},
         "metadata": {"type": "object"}, "spec": spec, "status": status}}

@@ -71,9 +71,32 @@ for _c in _AUTH_COLUMNS[4:6]:
     _c["priority"] = 1
 
 
+def _described(schema: dict, text: str, **fields: str) -> dict:
+    """A copy of `schema` with KEDA's descriptions (its Go doc comments, as controller-gen writes them)."""
+    out = copy.deepcopy(schema)
+    out["description"] = text
+    for name, doc in fields.items():
+        out["properties"][name]["description"] = doc
+    return out
+
+
+def _scaled_object_spec() -> dict:
+    spec = _described(SCALED_OBJECT_SPEC, "ScaledObjectSpec is the spec for a ScaledObject resource",
+                      advanced="AdvancedConfig specifies advance scaling options",
+                      fallback="Fallback is the spec for fallback options",
+                      scaleTargetRef="ScaleTarget holds the reference to the scale target Object")
+    spec["properties"]["triggers"]["items"]["description"] = "ScaleTriggers reference the scaler that will be used"
+    return spec
+
+
 def _labels() -> dict:
     return {"app.kubernetes.io/name": "keda", "app.kubernetes.io/part-of": "keda-operator",
             "app.kubernetes.io/version": VERSION}
+
+
+_AUTH_SPEC_DOC = _described(_AUTH_SPEC, "TriggerAuthenticationSpec defines the various ways to authenticate")
+_AUTH_STATUS_DOC = _described(_AUTH_STATUS, "TriggerAuthenticationStatus defines the observed state of "
+                              "TriggerAuthentication")
 
 
 def crds() -> list[dict]:
@@ -82,7 +105,9 @@ def crds() -> list[dict]:
               "annotations": {"controller-gen.kubebuilder.io/version": "v0.16.5"}}
     out = [
         crd_object(kind="ScaledObject", plural="scaledobjects", short_names=["so"], scope="Namespaced",
-                   spec=SCALED_OBJECT_SPEC, status=SCALED_OBJECT_STATUS, required=["spec"], columns=[
+                   spec=_scaled_object_spec(), status=_described(
+                       SCALED_OBJECT_STATUS, "ScaledObjectStatus is the status for a ScaledObject resource"),
+                   required=["spec"], columns=[
                        _column("ScaleTargetKind", ".status.scaleTargetKind"),
                        _column("ScaleTargetName", ".spec.scaleTargetRef.name"),
                        _column("Min", ".spec.minReplicaCount", "integer"),
@@ -91,17 +116,20 @@ def crds() -> list[dict]:
                        _condition_column("Paused"), _column("Triggers", ".status.triggersTypes"),
                        _column("Authentications", ".status.authenticationsTypes"), _AGE], **common),
         crd_object(kind="ScaledJob", plural="scaledjobs", short_names=["sj"], scope="Namespaced",
-                   spec=_SCALED_JOB_SPEC, status=_SCALED_JOB_STATUS, required=[], columns=[
+                   spec=_described(_SCALED_JOB_SPEC, "ScaledJobSpec defines the desired state of ScaledJob"),
+                   status=_described(_SCALED_JOB_STATUS, "ScaledJobStatus defines the observed state of ScaledJob"), required=[], columns=[
                        _column("Min", ".spec.minReplicaCount", "integer"),
                        _column("Max", ".spec.maxReplicaCount", "integer"),
                        _condition_column("Ready"), _condition_column("Active"), _condition_column("Paused"),
                        _column("Triggers", ".status.triggersTypes"),
                        _column("Authentications", ".status.authenticationsTypes"), _AGE], **common),
         crd_object(kind="TriggerAuthentication", plural="triggerauthentications",
-                   short_names=["ta", "triggerauth"], scope="Namespaced", spec=_AUTH_SPEC, status=_AUTH_STATUS,
+                   short_names=["ta", "triggerauth"], scope="Namespaced", spec=_AUTH_SPEC_DOC, status=_AUTH_STATUS_DOC,
                    required=["spec"], columns=_AUTH_COLUMNS, **common),
         crd_object(kind="ClusterTriggerAuthentication", plural="clustertriggerauthentications",
-                   short_names=["cta", "clustertriggerauth"], scope="Cluster", spec=_AUTH_SPEC,
-                   status=_AUTH_STATUS, required=["spec"], columns=_AUTH_COLUMNS, **common),
+                   short_names=["cta", "clustertriggerauth"], scope="Cluster", spec=_AUTH_SPEC_DOC,
+                   status=_AUTH_STATUS_DOC, required=["spec"], columns=_AUTH_COLUMNS, **common),
     ]
+    out[0]["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["description"] = \
+        "ScaledObject is a specification for a ScaledObject resource"
     return copy.deepcopy(out)
