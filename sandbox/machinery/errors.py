@@ -2,7 +2,6 @@
 message wording (k8s.io/apimachinery/pkg/api/errors), so clients see what a real cluster would say."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 
@@ -33,9 +32,24 @@ class StatusError(Exception):
         return body
 
 
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
+               "\\": "\\\\", '"': '\\"'}
+
+
 def _q(name: str) -> str:
-    """Go's %q, as these messages quote names: `"a\nb"` for a name holding a newline."""
-    return json.dumps(name, ensure_ascii=False)
+    r"""Go's %q (strconv.Quote), as these messages quote names: `"a\nb"` for a name holding a newline, `\x00` for
+    other control characters, printable Unicode as it is."""
+    out = []
+    for c in name:
+        if c in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[c])
+        elif c.isprintable():
+            out.append(c)
+        else:
+            code = ord(c)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
 
 
 def _qualified(group: str, plural: str) -> str:
