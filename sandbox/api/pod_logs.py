@@ -17,6 +17,7 @@ from aiohttp import web
 
 from sandbox.machinery import errors
 from sandbox.machinery.errors import StatusError
+from sandbox.api.requests import query_int
 from sandbox.registry.kubelet_connection import LogOptions
 from sandbox.registry.rest import Registry
 from sandbox.machinery.timestamps import epoch_ns
@@ -32,7 +33,7 @@ _INTS = ("sinceSeconds", "tailLines", "limitBytes")
 def decode_query(query) -> tuple[str | None, LogOptions]:
     """(container, options) from the query string; a value of the wrong type is 400 BadRequest."""
     flags = {key: _go_bool(query.get(key)) for key in _BOOLS}
-    numbers = {key: _int(query, key) for key in _INTS}
+    numbers = {key: query_int(key, query.get(key)) for key in _INTS}
     since_time = query.get("sinceTime")
     options = LogOptions(follow=flags["follow"], previous=flags["previous"], timestamps=flags["timestamps"],
                          since_seconds=numbers["sinceSeconds"], tail_lines=numbers["tailLines"],
@@ -45,16 +46,6 @@ def decode_query(query) -> tuple[str | None, LogOptions]:
 def _go_bool(value: str | None) -> bool:
     """As a query parameter converts to a Go bool: present is true unless it says 0 or false."""
     return value is not None and value != "0" and value.lower() != "false"
-
-
-def _int(query, key: str) -> int | None:
-    value = query.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise errors.bad_request(f'invalid value for {key}: "{value}": must be an integer') from None
 
 
 def _time(value: str) -> datetime:

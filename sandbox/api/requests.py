@@ -72,6 +72,16 @@ def _valid_path_segment(segment: str) -> bool:
 
 
 # the query ------------------------------------------------------------------------------------------------------
+def query_int(key: str, value: str | None) -> int | None:
+    """An integer query parameter (None when absent or empty); 400 when it is not an integer."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.bad_request(f'invalid value for {key}: "{value}": must be an integer') from None
+
+
 class RequestQuery:
     """The query parameters (the first value of each; dryRun may repeat), read once."""
 
@@ -89,13 +99,7 @@ class RequestQuery:
         return key in self.values
 
     def int(self, key: str) -> int | None:
-        value = self.values.get(key)
-        if value in (None, ""):
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            raise errors.bad_request(f'invalid value for {key}: "{value}": must be an integer') from None
+        return query_int(key, self.values.get(key))
 
     def bool(self, key: str) -> bool:
         return self.values.get(key, "").lower() in ("true", "1")

@@ -58,8 +58,7 @@ class ProcessRuntime:
             worker.stopped.set()
         await self.processes.stop(SHUTDOWN_GRACE_SECONDS)
         for worker in list(self.workers.values()):
-            for task in worker._tasks + [worker._main]:
-                task.cancel()
+            worker.cancel()
 
     def node(self, spec, images: dict) -> "NodeServices":
         return NodeServices(self, spec, images)

@@ -141,6 +141,11 @@ class PodWorker:
             self.changed()
         return self._terminating
 
+    def cancel(self) -> None:
+        """The sandbox stops: its processes are already gone, and nothing of this pod may run on."""
+        for task in self._tasks + [self._main]:
+            task.cancel()
+
     async def _terminate(self) -> None:
         grace = self.grace_seconds()
         started = self.clock.now()

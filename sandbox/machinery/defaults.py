@@ -254,16 +254,21 @@ def set_namespace_defaults(ns: dict) -> None:
         status["phase"] = "Active"
 
 
-def set_secret_defaults(secret: dict) -> None:
-    if not secret.get("type"):
-        secret["type"] = "Opaque"
-    # v1 conversion: stringData is write-only, merged into data (base64) and never stored or returned
+def merge_string_data(secret: dict) -> None:
+    """v1 conversion: stringData is write-only, merged into data (base64, stringData winning) and never stored or
+    returned."""
     string_data = secret.pop("stringData", None)
     if isinstance(string_data, dict) and string_data:
         data = secret.get("data") if isinstance(secret.get("data"), dict) else {}
         for key, value in string_data.items():
             data[key] = base64.b64encode(str(value).encode()).decode()
         secret["data"] = data
+
+
+def set_secret_defaults(secret: dict) -> None:
+    if not secret.get("type"):
+        secret["type"] = "Opaque"
+    merge_string_data(secret)
 
 
 def set_endpoints_defaults(ep: dict) -> None:
