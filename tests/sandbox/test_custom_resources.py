@@ -241,3 +241,22 @@ def test_dynamic_client_e2e_flow(sandbox_process):
         api.delete(name="x")
         crd_api.delete(name=f"clusterchangemes.{group}")
         wait_until(lambda: found() is None, what="the kind gone from discovery")
+
+
+def test_namespace_deletion_and_garbage_collection_reach_custom_resources(sandbox_process, crontabs):
+    """A CronTab owning a ConfigMap: deleting the CronTab collects the ConfigMap (the collector's graph grew with
+    the CRD); deleting the namespace deletes the custom resources in it."""
+    group, kubectl = crontabs, sandbox_process.kubectl
+    ns = f"gc-{uuid.uuid4().hex[:6]}"
+    ok(kubectl("create", "namespace", ns))
+    for name in ("owner", "other"):
+        ok(kubectl("create", "-n", ns, "-f", "-", input=json.dumps({
+            "apiVersion": f"{group}/v1", "kind": "CronTab", "metadata": {"name": name}, "spec": {}})))
+    owner = json.loads(ok(kubectl("get", f"crontabs.{group}", "owner", "-n", ns, "-o", "json")))
+    ok(kubectl("create", "-n", ns, "-f", "-", input=json.dumps({
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owned", "ownerReferences": [{
+            "apiVersion": f"{group}/v1", "kind": "CronTab", "name": "owner", "uid": owner["metadata"]["uid"]}]}})))
+    ok(kubectl("delete", f"crontabs.{group}", "owner", "-n", ns))
+    wait_until(lambda: kubectl("get", "configmap", "owned", "-n", ns).returncode != 0, what="the dependent gone")
+    ok(kubectl("delete", "namespace", ns, "--timeout=60s"))
+    assert kubectl("get", "namespace", ns).returncode != 0
