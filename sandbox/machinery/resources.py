@@ -155,12 +155,25 @@ def generation() -> int:
     return _generation[0]
 
 
+_INDEX: dict = {"generation": -1}
+
+
+def _index() -> dict:
+    """served() and its lookups, rebuilt when the served types change (lookups run on every request)."""
+    if _INDEX["generation"] != _generation[0]:
+        everything = RESOURCES + tuple(rt for _, types in _CUSTOM.values() for rt in types)
+        by_plural: dict = {}
+        by_kind_: dict = {}
+        for rt in everything:
+            by_plural.setdefault((rt.group, rt.version, rt.plural), rt)
+            by_kind_.setdefault((rt.api_version, rt.kind), rt)
+        _INDEX.update(generation=_generation[0], served=everything, by_plural=by_plural, by_kind=by_kind_)
+    return _INDEX
+
+
 def served() -> tuple[ResourceType, ...]:
     """Every type served now: the built-in ones, then those of the CRDs."""
-    out = RESOURCES
-    for _, types in _CUSTOM.values():
-        out += types
-    return out
+    return _index()["served"]
 
 
 def crd_groups() -> set[str]:
@@ -206,17 +219,17 @@ def in_group_version(group: str, version: str) -> list[ResourceType]:
 
 
 def lookup(group: str, version: str, plural: str) -> ResourceType | None:
-    for rt in served():
-        if (rt.group, rt.version, rt.plural) == (group, version, plural):
-            return rt
-    return None
+    try:
+        return _index()["by_plural"].get((group, version, plural))
+    except TypeError:  # not a name (a list from a malformed body)
+        return None
 
 
 def by_kind(api_version: str, kind: str) -> ResourceType | None:
-    for rt in served():
-        if rt.api_version == api_version and rt.kind == kind:
-            return rt
-    return None
+    try:
+        return _index()["by_kind"].get((api_version, kind))
+    except TypeError:
+        return None
 
 
 def storage_type(storage_key: str) -> ResourceType:

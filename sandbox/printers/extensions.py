@@ -7,6 +7,8 @@ import functools
 import json
 import re
 
+from sandbox.machinery.timestamps import epoch
+
 from .common import Column, Printer, age_column, age_of, as_list, dig, meta_doc, name_column, name_of, since
 from .rbac import created_at
 
@@ -82,8 +84,8 @@ def _cell(value, column_type: str, now: float):
     """apiextensions' tableconvertor: a value of the column's type, or its JSON text; date columns as ages."""
     if value is None:
         return None
-    if column_type == "date":
-        return since(value, now) if isinstance(value, str) else None
+    if column_type == "date":  # ConvertToHumanReadableDateType
+        return (since(value, now) if epoch(value) is not None else "<invalid>") if isinstance(value, str) else None
     if column_type == "integer" and isinstance(value, int) and not isinstance(value, bool):
         return value
     if column_type == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
