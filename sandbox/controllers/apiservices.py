@@ -1,6 +1,6 @@
 """kube-aggregator's APIService controllers in one loop: autoregister (an APIService `<version>.<group>` for each
-group-version the server serves: `onstart` for its built-in groups, `true` for those a CustomResourceDefinition
-serves, which go with the last CRD of the group-version) and availability (the `Available` condition: `Local`
+group-version the server serves: `onstart` for its built-in groups, made at start only, `true` for those a
+CustomResourceDefinition serves, kept in step and gone with the last CRD of the group-version) and availability (the `Available` condition: `Local`
 APIServices are always available; the two extension APIServices a kind cluster with metrics-server and KEDA has
 are reported as their servers answering)."""
 from __future__ import annotations
@@ -76,17 +76,23 @@ class APIServiceController(Controller):
         self.crds.add_handler(lambda kind, old, new: self._all())
 
     def started(self) -> None:
+        """On start: the built-in groups' APIServices and the extension servers' (metrics-server's and KEDA's own
+        manifests made theirs; a learner who deletes one gets it back at the next start, as after a reinstall)."""
+        for name, body in {**local_api_services(), **external_api_services()}.items():
+            if self.api_services.get(None, name) is None:
+                try:
+                    self.registry.create(API_SERVICES, None, body, field_manager=MANAGER)
+                except StatusError as e:
+                    if e.code != 409:
+                        raise
         self._all()
 
     def _all(self) -> None:
-        for name in {**self._wanted(), **{k: None for k in self.api_services.keys()}}:
+        for name in {**custom_api_services(), **{k: None for k in self.api_services.keys()}}:
             self.queue.add(name)
 
-    def _wanted(self) -> dict[str, dict]:
-        return {**local_api_services(), **external_api_services(), **custom_api_services()}
-
     async def reconcile(self, name: str) -> None:
-        wanted = self._wanted().get(name)
+        wanted = custom_api_services().get(name)
         current = self.api_services.get(None, name)
         try:
             if current is None and wanted is not None:
