@@ -1,5 +1,5 @@
 """Request bodies in Kubernetes' protobuf encoding, for the objects kubectl's typed clients send that way
-(kubectl 1.37 sends `kubectl create namespace|deployment|configmap|secret|service|serviceaccount|pdb`,
+(kubectl 1.37 sends `kubectl create namespace|deployment|configmap|secret|service|serviceaccount|pdb|job|cronjob`,
 `kubectl create role|clusterrole|rolebinding|clusterrolebinding`,
 `kubectl autoscale`, `kubectl auth can-i|whoami` and the DeleteOptions of `kubectl drain --disable-eviction` as
 application/vnd.kubernetes.protobuf, and client-go has no fallback to JSON; its evictions go as JSON, but a client
@@ -89,7 +89,9 @@ MESSAGES: dict[str, dict[int, tuple]] = {
                 17: ("subdomain", STRING), 19: ("schedulerName", STRING),
                 20: ("initContainers", "Container", REPEATED), 24: ("priorityClassName", STRING),
                 25: ("priority", INT, KEEP), 29: ("runtimeClassName", STRING),
-                30: ("enableServiceLinks", BOOL, KEEP), 31: ("preemptionPolicy", STRING)},
+                30: ("enableServiceLinks", BOOL, KEEP), 31: ("preemptionPolicy", STRING),
+                14: ("securityContext", "PodSecurityContext")},
+    "PodSecurityContext": {},  # the empty one a server-defaulted template carries (kubectl create job --from)
     "Container": {1: ("name", STRING), 2: ("image", STRING), 3: ("command", STRING, REPEATED),
                   4: ("args", STRING, REPEATED), 5: ("workingDir", STRING), 6: ("ports", "ContainerPort", REPEATED),
                   7: ("env", "EnvVar", REPEATED), 8: ("resources", "ResourceRequirements"),
@@ -108,6 +110,20 @@ MESSAGES: dict[str, dict[int, tuple]] = {
                        9: ("progressDeadlineSeconds", INT, KEEP)},
     "DeploymentStrategy": {1: ("type", STRING), 2: ("rollingUpdate", "RollingUpdateDeployment")},
     "RollingUpdateDeployment": {1: ("maxUnavailable", INT_OR_STRING), 2: ("maxSurge", INT_OR_STRING)},
+    # batch/v1: `kubectl create job|cronjob` and `kubectl create job --from=cronjob/x` (the CronJob's template as
+    # the server defaulted it)
+    "Job": {1: ("metadata", "ObjectMeta"), 2: ("spec", "JobSpec"), 3: ("status", DROP)},
+    "JobSpec": {1: ("parallelism", INT, KEEP), 2: ("completions", INT, KEEP), 3: ("activeDeadlineSeconds", INT, KEEP),
+                4: ("selector", "LabelSelector"), 5: ("manualSelector", BOOL, KEEP), 6: ("template", "PodTemplateSpec"),
+                7: ("backoffLimit", INT, KEEP), 8: ("ttlSecondsAfterFinished", INT, KEEP),
+                9: ("completionMode", STRING, KEEP), 10: ("suspend", BOOL, KEEP),
+                14: ("podReplacementPolicy", STRING, KEEP)},
+    "CronJob": {1: ("metadata", "ObjectMeta"), 2: ("spec", "CronJobSpec"), 3: ("status", DROP)},
+    "CronJobSpec": {1: ("schedule", STRING), 2: ("startingDeadlineSeconds", INT, KEEP),
+                    3: ("concurrencyPolicy", STRING), 4: ("suspend", BOOL, KEEP), 5: ("jobTemplate", "JobTemplateSpec"),
+                    6: ("successfulJobsHistoryLimit", INT, KEEP), 7: ("failedJobsHistoryLimit", INT, KEEP),
+                    8: ("timeZone", STRING, KEEP)},
+    "JobTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "JobSpec")},
     # autoscaling
     "HorizontalPodAutoscalerV2": {1: ("metadata", "ObjectMeta"), 2: ("spec", "HorizontalPodAutoscalerSpecV2"),
                                   3: ("status", DROP)},
@@ -161,7 +177,7 @@ MESSAGES: dict[str, dict[int, tuple]] = {
 
 TOP_LEVEL = {("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Secret"): "Secret",
              ("v1", "ServiceAccount"): "ServiceAccount", ("v1", "Service"): "Service", ("v1", "Pod"): "Pod",
-             ("apps/v1", "Deployment"): "Deployment",
+             ("apps/v1", "Deployment"): "Deployment", ("batch/v1", "Job"): "Job", ("batch/v1", "CronJob"): "CronJob",
              ("autoscaling/v2", "HorizontalPodAutoscaler"): "HorizontalPodAutoscalerV2",
              ("autoscaling/v1", "HorizontalPodAutoscaler"): "HorizontalPodAutoscalerV1",
              ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",

@@ -37,6 +37,9 @@ from sandbox.controllers.scheduler import Scheduler
 from sandbox.controllers.service import ServiceController
 from sandbox.controllers.serviceaccount import ServiceAccountController
 from sandbox.controllers.simulated_node import SimulatedNode
+from sandbox.controllers.cronjob import CronJobController
+from sandbox.controllers.job import JobController
+from sandbox.controllers.ttl_after_finished import TTLAfterFinishedController
 from sandbox.kubelet.node import ProcessRuntime
 from sandbox.kubelet.node_server import ProcessNodeConnection
 from sandbox.machinery import resources
@@ -50,6 +53,7 @@ _PODS = resources.lookup("", "v1", "pods")
 CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, ReplicaSetController, Scheduler,
                Kubelet, ServiceController, EndpointSliceController, EndpointsController, ServiceAccountController,
                RootCAPublisher, HorizontalPodAutoscalerController, ScaledObjectController, DisruptionController,
+               JobController, CronJobController, TTLAfterFinishedController,  # batch/v1
                # issue 11, api-kinds
                ClusterRoleAggregationController, APIServiceController, CRDNamingController, CRDFinalizerController)
 

@@ -16,8 +16,9 @@ def labels(*own: str) -> tuple[str, ...]:
 
 
 # Field labels whose value is not found at the same dotted path.
-_VALUE_PATHS = {"source": ("source", "component"), "status.podIPs": ("status", "podIP")}
-_DEFAULT_VALUES = {"spec.unschedulable": "false", "spec.hostNetwork": "false"}
+_VALUE_PATHS = {"source": ("source", "component"), "status.podIPs": ("status", "podIP"),
+                "status.successful": ("status", "succeeded")}  # a Job's count of succeeded pods
+_DEFAULT_VALUES = {"spec.unschedulable": "false", "spec.hostNetwork": "false", "status.successful": "0"}
 
 
 @dataclass(frozen=True)

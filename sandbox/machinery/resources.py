@@ -63,6 +63,8 @@ RESOURCES: tuple[ResourceType, ...] = (
                  ("status",), _ALL, storage_version="v2"),
     ResourceType("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, ("hpa",),
                  ("status",), _ALL, storage_version="v2"),
+    ResourceType("batch", "v1", "Job", "jobs", True, (), ("status",), _ALL),
+    ResourceType("batch", "v1", "CronJob", "cronjobs", True, ("cj",), ("status",), _ALL),
     ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ("pdb",), ("status",)),
     ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
     ResourceType("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", True, verbs=READ_ONLY),
@@ -85,7 +87,8 @@ RESOURCES: tuple[ResourceType, ...] = (
 )
 
 # The version a group advertises first (discovery's preferredVersion).
-PREFERRED_VERSIONS = {"": "v1", "apps": "v1", "autoscaling": "v2", "policy": "v1", "discovery.k8s.io": "v1",
+PREFERRED_VERSIONS = {"": "v1", "apps": "v1", "autoscaling": "v2", "batch": "v1", "policy": "v1",
+                      "discovery.k8s.io": "v1",
                       "metrics.k8s.io": "v1beta1", "authentication.k8s.io": "v1",
                       "authorization.k8s.io": "v1",
                       "rbac.authorization.k8s.io": "v1", "apiregistration.k8s.io": "v1", "apiextensions.k8s.io": "v1"}

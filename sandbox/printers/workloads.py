@@ -1,5 +1,4 @@
-"""Deployments, ReplicaSets and Jobs (printDeployment, printReplicaSet, printJob). The sandbox serves no Jobs yet:
-the Job printer is kube-apiserver's, for the kind that comes next (a kind cluster prints its load Job alike)."""
+"""Deployments, ReplicaSets, Jobs and CronJobs (printDeployment, printReplicaSet, printJob, printCronJob)."""
 from __future__ import annotations
 
 import functools
@@ -7,7 +6,7 @@ import functools
 from sandbox.machinery import labels
 
 from .common import (Column, Printer, age_column, age_of, as_dict, as_int, as_list, container_cells, dig, doc, epoch,
-                     human_duration, name_column, name_of, selector_string)
+                     human_duration, name_column, name_of, selector_string, since)
 
 _CONTAINERS_DOC = "Names of each container in the template."
 _IMAGES_DOC = "Images referenced by each container in the template."
@@ -55,16 +54,19 @@ def replica_set_printer() -> Printer:
 
 
 def _job_status(job: dict) -> str:
-    """The first finished condition that holds (Complete, Failed, FailureTarget, SuccessCriteriaMet), else
-    Suspended, Terminating or Running."""
+    """printJob's STATUS: Complete, Failed, Terminating (being deleted), Suspended, FailureTarget,
+    SuccessCriteriaMet, in that order of precedence, else Running."""
     holding = {c.get("type") for c in as_list(job, "status", "conditions")
                if isinstance(c, dict) and c.get("status") == "True"}
-    for kind in ("Complete", "Failed", "FailureTarget", "SuccessCriteriaMet"):
+    for kind in ("Complete", "Failed"):
         if kind in holding:
             return kind
-    if dig(job, "spec", "suspend") is True:
-        return "Suspended"
-    return "Terminating" if dig(job, "metadata", "deletionTimestamp") else "Running"
+    if dig(job, "metadata", "deletionTimestamp"):
+        return "Terminating"
+    for kind in ("Suspended", "FailureTarget", "SuccessCriteriaMet"):
+        if kind in holding:
+            return kind
+    return "Running"
 
 
 def _job_row(job: dict, now: float, wide: bool) -> list:
@@ -94,3 +96,29 @@ def job_printer() -> Printer:
         Column("Selector", priority=1, description=doc(d + "Spec", "selector")),
     ), _job_row)
 
+
+
+def _cron_job_row(cron_job: dict, now: float, wide: bool) -> list:
+    spec, status = as_dict(cron_job, "spec"), as_dict(cron_job, "status")
+    suspend = spec.get("suspend")
+    last = status.get("lastScheduleTime")
+    job_spec = as_dict(spec, "jobTemplate", "spec")
+    return [name_of(cron_job), str(spec.get("schedule") or ""), spec.get("timeZone") or "<none>",
+            "<unset>" if not isinstance(suspend, bool) else ("True" if suspend else "False"),
+            len(as_list(status, "active")), "<none>" if not last else since(last, now), age_of(cron_job, now),
+            *container_cells(as_dict(job_spec, "template", "spec")), selector_string(job_spec.get("selector"))]
+
+
+@functools.cache
+def cron_job_printer() -> Printer:
+    d = "io.k8s.api.batch.v1.CronJob"
+    return Printer((
+        name_column(), Column("Schedule", description=doc(d + "Spec", "schedule")),
+        Column("Timezone", description=doc(d + "Spec", "timeZone")),
+        Column("Suspend", "boolean", doc(d + "Spec", "suspend")),
+        Column("Active", "integer", doc(d + "Status", "active")),
+        Column("Last Schedule", description=doc(d + "Status", "lastScheduleTime")), age_column(),
+        Column("Containers", priority=1, description=_CONTAINERS_DOC),
+        Column("Images", priority=1, description=_IMAGES_DOC),
+        Column("Selector", priority=1, description=doc("io.k8s.api.batch.v1.JobSpec", "selector")),
+    ), _cron_job_row)

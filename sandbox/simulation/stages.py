@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sandbox.simulation import images as imaging
+from sandbox.simulation import exits, images as imaging
 from sandbox.simulation.images import Image
 
 
@@ -55,6 +55,8 @@ class ContainerRun:
     started_probe_at: float | None = None  # the startup probe passed (containerStatuses[].started)
     ready_at: float | None = None
     exited_at: float | None = None  # init containers only
+    ending: exits.Ending | None = None  # an app container whose command ends (simulation/exits.py)
+    restarts_on_failure: bool = False  # restartPolicy OnFailure: a non-zero exit starts it again
 
     @property
     def field_path(self) -> str:
@@ -136,8 +138,11 @@ class _Planner:
         for c in spec.get("initContainers") or []:
             role = "sidecar" if c.get("restartPolicy") == "Always" else "init"
             self.plan.containers.append(ContainerRun(c.get("name", ""), role, imaging.parse(c.get("image") or ""), c))
+        policy = spec.get("restartPolicy") or "Always"
         for c in spec.get("containers") or []:
-            self.plan.containers.append(ContainerRun(c.get("name", ""), "app", imaging.parse(c.get("image") or ""), c))
+            self.plan.containers.append(ContainerRun(c.get("name", ""), "app", imaging.parse(c.get("image") or ""), c,
+                                                     ending=exits.ending(c, policy),
+                                                     restarts_on_failure=policy == "OnFailure"))
 
     def event(self, at: float, reason: str, message: str, run: ContainerRun, type_: str = "Normal") -> None:
         self.plan.events.append(PlannedEvent(at, type_, reason, message, run.field_path))
@@ -252,6 +257,8 @@ def next_change(plan: PodPlan, now: float, timings: Timings = TIMINGS) -> float 
     moments = [e.at for e in plan.events]
     for run in plan.containers:
         moments += [t for t in (run.started_at, run.started_probe_at, run.ready_at, run.exited_at) if t is not None]
+        for start, end in exits.instances(run, now + timings.image_backoff_max * 2, timings):
+            moments += [start, end]
         if run.failing_pull:
             for cycle in pull_cycles(run, now + timings.image_backoff_max * 2, timings):
                 moments += list(cycle)
@@ -276,7 +283,7 @@ def _mounts(spec: dict) -> list[dict]:
 
 
 def container_status(run: ContainerRun, pod_uid: str, now: float, stamp: Callable[[float], str],
-                     timings: Timings = TIMINGS) -> dict:
+                     timings: Timings = TIMINGS, pod_name: str = "") -> dict:
     started = run.started_at is not None and run.started_at <= now
     status: dict = {"name": run.name, "image": run.image.spec, "imageID": "", "ready": False,
                     "restartCount": 0, "started": False}
@@ -294,6 +301,11 @@ def container_status(run: ContainerRun, pod_uid: str, now: float, stamp: Callabl
         status["state"] = {"running": {"startedAt": stamp(run.started_at)}}
         status["started"] = run.started_probe_at is not None and run.started_probe_at <= now
         status["ready"] = run.ready_at is not None and run.ready_at <= now
+        if run.ending is not None:
+            exits.ending_status(status, run, pod_name, now, stamp, timings)
+            runs = exits.instances(run, now, timings)
+            if len(runs) > 1 and "running" in status["state"]:
+                status["state"] = {"running": {"startedAt": stamp(runs[-1][0])}}
     resources = run.spec.get("resources")
     if resources:
         status["resources"] = resources
@@ -319,15 +331,19 @@ def pod_status(pod: dict, plan: PodPlan, now: float, stamp: Callable[[float], st
     meta, old = pod["metadata"], pod.get("status") or {}
     uid, generation = meta.get("uid", ""), meta.get("generation")
     inits = [container_status(r, uid, now, stamp, timings) for r in plan.init()]
-    apps = [container_status(r, uid, now, stamp, timings) for r in plan.app()]
+    full_name = f"{meta.get('name', '')}_{meta.get('namespace', '')}({uid})"
+    apps = [container_status(r, uid, now, stamp, timings, full_name) for r in plan.app()]
     initialized_at = _initialized_at(plan)
     initialized = initialized_at is not None and initialized_at <= now
     if not initialized:
         for status in apps:
             if status["state"].get("waiting", {}).get("reason") == "ContainerCreating" and plan.init():
                 status["state"] = {"waiting": {"reason": "PodInitializing"}}
-    running = all("running" in s["state"] for s in apps) and bool(apps)
+    running = bool(apps) and all("running" in s["state"] or s.get("restartCount") or "terminated" in s["state"]
+                                 for s in apps)
+    done = exits.finished(plan.app(), now, timings)
     not_ready = [s["name"] for s in apps if not s["ready"]]
+    unready_reason = "PodCompleted" if done else "ContainersNotReady"
     ready_at = max((r.ready_at for r in plan.app() if r.ready_at is not None), default=plan.admitted_at)
     sandbox_ready = plan.sandbox_at <= now
     unfinished = [r.name for r in plan.init() if not _init_done(r, now)]
@@ -338,14 +354,15 @@ def pod_status(pod: dict, plan: PodPlan, now: float, stamp: Callable[[float], st
                    generation, "ContainersNotInitialized", f"containers with incomplete status: "
                    f"[{' '.join(unfinished)}]"),
         _condition("Ready", not not_ready, ready_at if not not_ready else plan.admitted_at, stamp, generation,
-                   "ContainersNotReady", f"containers with unready status: [{' '.join(not_ready)}]"),
+                   unready_reason, "" if done else f"containers with unready status: [{' '.join(not_ready)}]"),
         _condition("ContainersReady", not not_ready, ready_at if not not_ready else plan.admitted_at, stamp,
-                   generation, "ContainersNotReady", f"containers with unready status: [{' '.join(not_ready)}]"),
+                   generation, unready_reason, "" if done else
+                   f"containers with unready status: [{' '.join(not_ready)}]"),
     ]
     scheduled = next((c for c in old.get("conditions") or [] if c.get("type") == "PodScheduled"), None)
     conditions.append(scheduled or _condition("PodScheduled", True, plan.admitted_at, stamp, generation))
     status = {"conditions": conditions, "containerStatuses": apps, "hostIP": host_ip,
-              "hostIPs": [{"ip": host_ip}], "phase": "Running" if running else "Pending",
+              "hostIPs": [{"ip": host_ip}], "phase": _phase(apps, running, done),
               "qosClass": old.get("qosClass", "BestEffort"), "startTime": stamp(plan.admitted_at)}
     if inits:
         status["initContainerStatuses"] = inits
@@ -354,6 +371,13 @@ def pod_status(pod: dict, plan: PodPlan, now: float, stamp: Callable[[float], st
     if sandbox_ready:
         status.update(podIP=pod_ip, podIPs=[{"ip": pod_ip}])
     return status
+
+
+def _phase(apps: list[dict], running: bool, done: bool) -> str:
+    if done:  # a pod whose containers all ended: Failed if one failed (restartPolicy Never)
+        codes = [s["state"]["terminated"]["exitCode"] for s in apps]
+        return "Succeeded" if all(code == 0 for code in codes) else "Failed"
+    return "Running" if running else "Pending"
 
 
 def _init_done(run: ContainerRun, now: float) -> bool:

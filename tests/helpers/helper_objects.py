@@ -5,10 +5,9 @@ from helpers.api import Resource
 from helpers.tables import Table, render
 from sandbox.api import tables as server_tables
 from sandbox.machinery import resources
-from sandbox.machinery.resources import ResourceType
 from sandbox.printers.workloads import job_printer
 
-JOBS = ResourceType("batch", "v1", "Job", "jobs", True)  # not served by the sandbox; a kind cluster serves it
+JOBS = resources.lookup("batch", "v1", "jobs")
 
 LABELS = {"app": "containo", "microservice": "orders"}
 

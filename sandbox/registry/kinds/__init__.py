@@ -15,6 +15,7 @@ from sandbox.registry.kind import Kind
 from sandbox.registry.kinds import (configmap, deployment, endpoints, endpointslice, event, horizontalpodautoscaler,
                                     metrics, namespace, node, pod, poddisruptionbudget, replicaset, reviews,
                                     secret, service, serviceaccount)
+from sandbox.registry.kinds import cronjob, job  # batch/v1
 from sandbox.registry.kinds import (apiservice, clusterrole, clusterrolebinding,  # issue 11, api-kinds
                                     customresourcedefinition, role, rolebinding)
 
@@ -22,6 +23,7 @@ KINDS: tuple[Kind, ...] = (
     namespace.KIND, node.KIND, pod.KIND, configmap.KIND, secret.KIND, service.KIND, endpoints.KIND, event.KIND,
     serviceaccount.KIND, deployment.KIND, replicaset.KIND, horizontalpodautoscaler.KIND, poddisruptionbudget.KIND,
     endpointslice.KIND, *metrics.KINDS, *reviews.KINDS,
+    job.KIND, cronjob.KIND,  # batch/v1
     # issue 11, api-kinds (KEDA's ScaledObject is a custom resource now: registry/custom_resources.py)
     clusterrolebinding.KIND, clusterrole.KIND, rolebinding.KIND, role.KIND, apiservice.KIND,
     customresourcedefinition.KIND,

@@ -34,7 +34,7 @@ def test_group_list_names_preferred_versions():
     assert groups["autoscaling"].preferred_version.group_version == "autoscaling/v2"
     assert [v.version for v in groups["autoscaling"].versions] == ["v2", "v1"]
     assert discovery.api_group("apps")["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
-    assert discovery.api_group("batch") is None
+    assert discovery.api_group("networking.k8s.io") is None
 
 
 @pytest.mark.parametrize("group,version", sorted({(rt.group, rt.version) for rt in resources.served()}))
@@ -110,7 +110,7 @@ def test_custom_and_aggregated_resources_look_like_their_servers():
 
 def test_unknown_group_version_is_none():
     assert discovery.resource_list("apps", "v1beta1") is None
-    assert discovery.resource_list("batch", "v1") is None
+    assert discovery.resource_list("networking.k8s.io", "v1") is None
 
 
 @pytest.mark.parametrize("core", [True, False])

@@ -35,7 +35,7 @@ def test_index_points_at_every_group_version_with_its_hash():
 
 def test_unknown_documents_are_none():
     assert openapi.document("apps", "v1beta1") is None
-    assert openapi.document_for_path("apis/batch/v1") is None
+    assert openapi.document_for_path("apis/networking.k8s.io/v1") is None
     assert openapi.document_for_path("api") is None
     assert openapi.document_for_path("apis/apps/v1/extra") is None
     assert openapi.document_for_path("api/v1") == openapi.document_bytes("", "v1")

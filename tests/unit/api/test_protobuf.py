@@ -57,7 +57,7 @@ def test_unknown_fields_and_types_are_415_and_garbage_is_400():
         protobuf.decode(envelope("v1", "ConfigMap", field(1, field(99, "x"))))
     assert raised.value.code == 415 and "field 99 of ObjectMeta" in raised.value.message
     with pytest.raises(StatusError) as raised:
-        protobuf.decode(envelope("batch/v1", "Job", b""))
+        protobuf.decode(envelope("networking.k8s.io/v1", "Ingress", b""))
     assert raised.value.code == 415
     for garbage in (b"nope", protobuf.MAGIC + b"\xff\xff", protobuf.MAGIC + field(2, b"\x0a\x05ab")):
         with pytest.raises(StatusError) as raised:

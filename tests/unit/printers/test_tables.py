@@ -384,7 +384,7 @@ def test_metrics_tables_sum_container_usage():
 
 
 def test_unknown_kinds_fall_back_to_name_and_age():
-    other = resources.ResourceType("batch", "v1", "Job", "jobs", True)
+    other = resources.ResourceType("networking.k8s.io", "v1", "Ingress", "ingresses", True)
     t = tables.table(other, [{"metadata": meta("j", 7200)}], wide=True, now=NOW)
     assert headers(t) == ["Name", "Age"] and cells(t) == ["j", "120m"]
 
