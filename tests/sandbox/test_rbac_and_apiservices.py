@@ -130,9 +130,11 @@ def test_client_roles_crud_watch_selectors(sandbox_process, fresh_namespace):
 
 
 def test_apiservices_as_kind_with_metrics_server_and_keda(sandbox_process):
-    header, *services = rows(ok(sandbox_process.kubectl("get", "apiservices")))
-    assert header == ["NAME", "SERVICE", "AVAILABLE", "AGE"]
-    by_name = {s[0]: s[1:3] for s in services}
+    def table():
+        header, *services = rows(ok(sandbox_process.kubectl("get", "apiservices")))
+        assert header == ["NAME", "SERVICE", "AVAILABLE", "AGE"]
+        return services if all(s[2] == "True" for s in services) else None  # the availability controller's
+    by_name = {s[0]: s[1:3] for s in wait_until(table, what="every APIService Available")}
     assert by_name["v1."] == ["Local", "True"] and by_name["v1.apps"] == ["Local", "True"]
     assert by_name["v2.autoscaling"] == ["Local", "True"] and by_name["v1alpha1.keda.sh"] == ["Local", "True"]
     assert by_name["v1beta1.metrics.k8s.io"] == ["kube-system/metrics-server", "True"]
