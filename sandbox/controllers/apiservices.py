@@ -95,12 +95,12 @@ class APIServiceController(Controller):
         wanted = custom_api_services().get(name)
         current = self.api_services.get(None, name)
         try:
-            if current is None and wanted is not None:
-                self.registry.create(API_SERVICES, None, wanted, field_manager=MANAGER)
-            elif current is not None and wanted is None:
-                if (current["metadata"].get("labels") or {}).get(AUTOMANAGED) == "true":
-                    self.registry.delete(API_SERVICES, None, name)
-            elif current is not None:
+            if current is None:
+                if wanted is not None:
+                    self.registry.create(API_SERVICES, None, wanted, field_manager=MANAGER)
+            elif wanted is None and (current["metadata"].get("labels") or {}).get(AUTOMANAGED) == "true":
+                self.registry.delete(API_SERVICES, None, name)  # the last CRD of its group-version is gone
+            else:
                 self._set_available(current)
         except StatusError as e:
             if e.code == 409:

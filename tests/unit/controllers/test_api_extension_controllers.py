@@ -45,6 +45,13 @@ def test_the_controllers_in_process():
             registry = cluster.registry
             roles, services = rt("clusterroles.rbac.authorization.k8s.io"), rt("apiservices.apiregistration.k8s.io")
             await wait_until_async(lambda: registry.get(roles, None, "view").get("rules"), what="view's rules")
+
+            def conditions_of(name):
+                if not registry.exists(services, None, name):
+                    return None
+                return (registry.get(services, None, name).get("status") or {}).get("conditions")
+            for local in ("v1.apps", "v1.", "v1beta1.metrics.k8s.io"):
+                assert (await wait_until_async(lambda name=local: conditions_of(name), what=local))[0]["status"] == "True"
             crds = rt("customresourcedefinitions.apiextensions.k8s.io")
             crd = keda_crds.crds()[2]
             crd["metadata"] = {"name": "gadgets.inprocess.example.com"}
@@ -57,12 +64,8 @@ def test_the_controllers_in_process():
                 return {c["type"]: c["status"] for c in got["status"].get("conditions") or []}.get("Established")
             assert await wait_until_async(established, what="Established") == "True"
 
-            def available():
-                if not registry.exists(services, None, "v1alpha1.inprocess.example.com"):
-                    return None
-                got = registry.get(services, None, "v1alpha1.inprocess.example.com")
-                return (got.get("status") or {}).get("conditions")
-            assert (await wait_until_async(available, what="the APIService"))[0]["reason"] == "Local"
+            assert (await wait_until_async(lambda: conditions_of("v1alpha1.inprocess.example.com"),
+                                           what="the APIService"))[0]["reason"] == "Local"
             registry.delete(crds, None, "gadgets.inprocess.example.com")
             await wait_until_async(lambda: not registry.exists(crds, None, "gadgets.inprocess.example.com"),
                                    what="the CRD gone")
