@@ -29,7 +29,9 @@ class DisruptionController(Controller):
         self.pdbs = self.informer("policy", "poddisruptionbudgets")
         self.pods = self.informer("", "pods")
         self.scalable = {"replicasets": self.informer("apps", "replicasets"),
-                         "deployments": self.informer("apps", "deployments")}
+                         "deployments": self.informer("apps", "deployments"),
+                         "statefulsets": self.informer("apps", "statefulsets"),
+                         "replicationcontrollers": self.informer("", "replicationcontrollers")}
         self.pdbs.add_handler(lambda kind, old, new: self.queue.add(key_of(new or old)))
         self.pods.add_handler(self._on_pod)
 

@@ -19,10 +19,13 @@ SKIP_MIRROR = "endpointslice.kubernetes.io/skip-mirror"
 MANAGER = "kube-controller-manager"
 
 
-def _address(pod: dict) -> dict:
-    meta = pod["metadata"]
+def _address(pod: dict, service: dict) -> dict:
+    """podToEndpointAddressForService, with the pod's hostname when its subdomain names the Service."""
+    meta, spec = pod["metadata"], pod.get("spec") or {}
     out = {"ip": pod["status"]["podIP"]}
-    node = (pod.get("spec") or {}).get("nodeName")
+    if spec.get("hostname") and spec.get("subdomain") == service["metadata"]["name"]:
+        out["hostname"] = spec["hostname"]
+    node = spec.get("nodeName")
     if node:
         out["nodeName"] = node
     out["targetRef"] = {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"]}
@@ -61,7 +64,7 @@ def subsets(service: dict, pods: list[dict]) -> tuple[list[dict], bool]:
         key = tuple(tuple(sorted(p.items())) for p in ports)
         group = groups.setdefault(key, {"addresses": [], "notReadyAddresses": [], "ports": ports})
         ready = publish or podutil.is_ready(pod)
-        group["addresses" if ready else "notReadyAddresses"].append(_address(pod))
+        group["addresses" if ready else "notReadyAddresses"].append(_address(pod, service))
         total += 1
     return _sorted(groups), False
 

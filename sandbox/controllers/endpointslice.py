@@ -20,7 +20,9 @@ MAX_ENDPOINTS = 100
 MANAGER = "kube-controller-manager"
 
 
-def endpoint(pod: dict, publish_not_ready: bool) -> dict:
+def endpoint(pod: dict, publish_not_ready: bool, service: dict | None = None) -> dict:
+    """podToEndpoint; the pod's hostname when its subdomain names the Service (a StatefulSet's pods and their
+    headless Service: what cluster DNS answers for <hostname>.<service>.<namespace>.svc)."""
     ready = podutil.is_ready(pod)
     terminating = podutil.is_terminating(pod)
     meta = pod["metadata"]
@@ -28,7 +30,11 @@ def endpoint(pod: dict, publish_not_ready: bool) -> dict:
            "conditions": {"ready": publish_not_ready or (ready and not terminating), "serving": ready or
                           publish_not_ready, "terminating": terminating},
            "targetRef": {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"]}}
-    node = (pod.get("spec") or {}).get("nodeName")
+    spec = pod.get("spec") or {}
+    if service is not None and spec.get("hostname") and spec.get("subdomain") == service["metadata"]["name"]:
+        out = {"addresses": out["addresses"], "conditions": out["conditions"], "hostname": spec["hostname"],
+               "targetRef": out["targetRef"]}
+    node = spec.get("nodeName")
     if node:
         out["nodeName"] = node
     return out
@@ -131,7 +137,7 @@ class EndpointSliceController(ServicePodsController):
         publish = bool((service.get("spec") or {}).get("publishNotReadyAddresses"))
         desired: dict[tuple, list[dict]] = {}
         for pod in sorted(self.selected_pods(service), key=lambda p: p["metadata"]["name"]):
-            desired.setdefault(endpoint_ports(service, pod), []).append(endpoint(pod, publish))
+            desired.setdefault(endpoint_ports(service, pod), []).append(endpoint(pod, publish, service))
         if not desired:
             desired[()] = []
         updates, creates, deletes = pack(existing, desired)

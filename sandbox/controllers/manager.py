@@ -40,6 +40,15 @@ from sandbox.controllers.simulated_node import SimulatedNode
 from sandbox.controllers.cronjob import CronJobController
 from sandbox.controllers.job import JobController
 from sandbox.controllers.ttl_after_finished import TTLAfterFinishedController
+# issue 11, apps-kinds
+from sandbox.controllers.daemonset import DaemonSetController
+from sandbox.controllers.local_path_provisioner import LocalPathProvisioner
+from sandbox.controllers.node_lifecycle import NodeLifecycleController
+from sandbox.controllers.persistent_volume import PersistentVolumeController
+from sandbox.controllers.pod_gc import PodGarbageCollector
+from sandbox.controllers.replication import ReplicationManager
+from sandbox.controllers.statefulset import StatefulSetController
+from sandbox.controllers.volume_protection import VolumeProtectionController
 from sandbox.kubelet.node import ProcessRuntime
 from sandbox.kubelet.node_server import ProcessNodeConnection
 from sandbox.machinery import resources
@@ -54,6 +63,9 @@ CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, Repl
                Kubelet, ServiceController, EndpointSliceController, EndpointsController, ServiceAccountController,
                RootCAPublisher, HorizontalPodAutoscalerController, ScaledObjectController, DisruptionController,
                JobController, CronJobController, TTLAfterFinishedController,  # batch/v1
+               # issue 11, apps-kinds
+               NodeLifecycleController, PodGarbageCollector, StatefulSetController, DaemonSetController,
+               ReplicationManager, PersistentVolumeController, LocalPathProvisioner, VolumeProtectionController,
                # issue 11, api-kinds
                ClusterRoleAggregationController, APIServiceController, CRDNamingController, CRDFinalizerController)
 

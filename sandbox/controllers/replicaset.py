@@ -56,9 +56,9 @@ class PodFacts:
     ready_since: float | None  # wall clock
 
 
-def _owner_uid(pod: dict) -> str | None:
+def _owner_uid(pod: dict, kind: str = "ReplicaSet") -> str | None:
     ref = controller_ref(pod)
-    return ref["uid"] if ref and ref.get("kind") == "ReplicaSet" else None
+    return ref["uid"] if ref and ref.get("kind") == kind else None
 
 
 def _learn(pod: dict, before: PodFacts | None) -> PodFacts:
@@ -71,10 +71,17 @@ def _learn(pod: dict, before: PodFacts | None) -> PodFacts:
 
 
 class ReplicaSetController(Controller):
+    """The ReplicationManager (replication.py) is this controller over ReplicationControllers, as in kube."""
     name = "replicaset-controller"
+    owner_kind, owner_rt, component = "ReplicaSet", REPLICASETS, COMPONENT
+    status_fields = ("replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas", "terminatingReplicas",
+                     "observedGeneration")
+
+    def selector(self, owner: dict):
+        return selector_of(owner)
 
     def setup(self) -> None:
-        self.rss = self.informer("apps", "replicasets")
+        self.rss = self.informer(self.owner_rt.group, self.owner_rt.plural)
         self.pods = self.informer("", "pods")
         self.rss.add_index("uid", lambda rs: [rs["metadata"]["uid"]])
         self.pods.add_index("controller", lambda p: [ref["uid"]] if (ref := controller_ref(p)) else [])
@@ -93,8 +100,8 @@ class ReplicaSetController(Controller):
     def _on_pod(self, kind: str, old: dict | None, new: dict | None) -> None:
         pod = new or old
         uid = pod["metadata"]["uid"]
-        old_owner = _owner_uid(old) if old is not None else None
-        new_owner = _owner_uid(new) if new is not None else None
+        old_owner = _owner_uid(old, self.owner_kind) if old is not None else None
+        new_owner = _owner_uid(new, self.owner_kind) if new is not None else None
         if old_owner and old_owner != new_owner:
             self.owned.get(old_owner, {}).pop(uid, None)
         if new_owner:
@@ -108,7 +115,7 @@ class ReplicaSetController(Controller):
                 self.queue.add_after(key_of(found[0]), batch_window(found[0]))
         if new is not None and new_owner is None and podutil.is_active(new):
             for rs in self.rss.list(new["metadata"]["namespace"]):  # an orphan: who may adopt it?
-                if selector_of(rs).matches(new["metadata"].get("labels")):
+                if self.selector(rs).matches(new["metadata"].get("labels")):
                     self.queue.add(key_of(rs))
 
     # reconcile --------------------------------------------------------------------------------------------------
@@ -133,7 +140,7 @@ class ReplicaSetController(Controller):
     def _claim(self, rs: dict) -> None:
         """ControllerRefManager.ClaimPods: adopt matching orphans, release owned pods that no longer match (only
         pods relabelled since the last sync, unless the selector itself changed)."""
-        selector = selector_of(rs)
+        selector = self.selector(rs)
         uid = rs["metadata"]["uid"]
         relabelled = self.relabelled.pop(uid, set())
         if self.claimed.get(uid) != str(selector):
@@ -142,7 +149,7 @@ class ReplicaSetController(Controller):
         else:
             candidates = [p for key in relabelled if (p := self.pods.get_by_key(key)) is not None]
         for pod in candidates:
-            if _owner_uid(pod) == uid and podutil.is_active(pod) and not selector.matches(
+            if _owner_uid(pod, self.owner_kind) == uid and podutil.is_active(pod) and not selector.matches(
                     pod["metadata"].get("labels")):
                 self._set_owner(pod, None, uid)
         if not rs["metadata"].get("deletionTimestamp") and not selector.empty:
@@ -183,11 +190,11 @@ class ReplicaSetController(Controller):
                     pod = self.registry.create(PODS, namespace, pod_from_template(rs), field_manager=MANAGER)
                 except StatusError as e:
                     self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {e.message}",
-                                        component=COMPONENT, manager=MANAGER)
+                                        component=self.component, manager=MANAGER)
                     return e
                 created += 1
                 self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
-                                    component=COMPONENT, manager=MANAGER)
+                                    component=self.component, manager=MANAGER)
                 if i % 16 == 15:
                     await asyncio.sleep(0)  # a big batch must not hold up the API server sharing this loop
             batch *= 2
@@ -209,10 +216,10 @@ class ReplicaSetController(Controller):
                 if e.code == 404:
                     continue
                 self.recorder.event(rs, "Warning", "FailedDelete", f"Error deleting: {e.message}",
-                                    component=COMPONENT, manager=MANAGER)
+                                    component=self.component, manager=MANAGER)
                 return e
             self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {meta['name']}",
-                                component=COMPONENT, manager=MANAGER)
+                                component=self.component, manager=MANAGER)
         return None
 
     # status -------------------------------------------------------------------------------------------------------
@@ -239,7 +246,8 @@ class ReplicaSetController(Controller):
         status = {"replicas": replicas, "fullyLabeledReplicas": labeled, "readyReplicas": ready,
                   "availableReplicas": available, "terminatingReplicas": terminating,
                   "observedGeneration": rs["metadata"].get("generation", 1)}
-        status = {k: v for k, v in status.items() if v or k in ("replicas", "terminatingReplicas")}
+        status = {k: v for k, v in status.items() if k in self.status_fields and (
+            v or k in ("replicas", "terminatingReplicas"))}
         conditions = [c for c in old.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in old.get("conditions") or [] if c.get("type") == "ReplicaFailure"), None)
         if error is not None:
@@ -257,7 +265,7 @@ class ReplicaSetController(Controller):
         if status == (rs.get("status") or {}):
             return
         meta = rs["metadata"]
-        self.registry.update(REPLICASETS, meta["namespace"], meta["name"], {**rs, "status": status},
+        self.registry.update(self.owner_rt, meta["namespace"], meta["name"], {**rs, "status": status},
                              subresource="status", field_manager=MANAGER)
 
     def _until_available(self, rs: dict, facts: list[PodFacts]) -> float | None:

@@ -2,16 +2,23 @@
 and score in scheduling.py choose, keeping a NodeInfo per node (requests, pod count, host ports) up to date
 from the pod cache instead of summing pods per decision. A pod that fits nowhere stays Pending with
 PodScheduled=False/Unschedulable and a FailedScheduling event, and is tried again when a node changes or a pod
-goes away (or every five minutes, like the unschedulable queue's flush)."""
+goes away (or every five minutes, like the unschedulable queue's flush).
+
+A pod with PersistentVolumeClaims goes through the VolumeBinding plugin (volume_binding.py): a claim that is
+missing or unbound with an Immediate class keeps it unschedulable everywhere, a bound claim's volume pins it to
+the nodes its nodeAffinity allows, and an unbound WaitForFirstConsumer claim is bound at PreBind: the scheduler
+names the chosen node on the claim (volume.kubernetes.io/selected-node) or binds a fitting static volume to it,
+then binds the pod only once every claim is bound (the provisioner and the PV controller do the rest)."""
 from __future__ import annotations
 
-from sandbox.controllers import scheduling
+from sandbox.controllers import scheduling, volume_binding
 from sandbox.machinery import podutil
 from sandbox.controllers.base import DELETED, Controller, controller_ref, key_of, rt_of, split_key
 from sandbox.controllers.scheduling import NodeInfo
 from sandbox.machinery.errors import StatusError
 
 PODS = rt_of("", "pods")
+CLAIMS, VOLUMES = rt_of("", "persistentvolumeclaims"), rt_of("", "persistentvolumes")
 SCHEDULER_NAME = "default-scheduler"
 MANAGER = "kube-scheduler"
 RETRY_ON_CHANGE = 1.0  # simulated seconds: podInitialBackoffSeconds
@@ -38,8 +45,18 @@ class Scheduler(Controller):
         self.accounted: dict[str, tuple] = {}  # pod key -> (node, uid, requests, owner, ports)
         self.unschedulable: set[str] = set()
         self.binding: tuple | None = None  # (pod uid, requests) while bind() runs: accounted without recomputing
+        self.claims = self.informer("", "persistentvolumeclaims")
+        self.volumes = self.informer("", "persistentvolumes")
+        self.classes = self.informer("storage.k8s.io", "storageclasses")
+        self.waiting: dict[str, set[str]] = {}  # claim key -> pods waiting at PreBind or PreFilter for it
         self.nodes.add_handler(self._on_node)
         self.pods.add_handler(self._on_pod)
+        self.claims.add_handler(self._on_claim)
+        self.volumes.add_handler(lambda kind, old, new: self._retry_unschedulable())
+
+    def _on_claim(self, kind: str, old: dict | None, new: dict | None) -> None:
+        for pod_key in self.waiting.pop(key_of(new or old), set()):
+            self.queue.add(pod_key)
 
     # caches -------------------------------------------------------------------------------------------------------
     def _on_node(self, kind: str, old: dict | None, new: dict | None) -> None:
@@ -102,9 +119,17 @@ class Scheduler(Controller):
             return
         ref = controller_ref(pod)
         requests = scheduling.pod_requests(pod)
-        node, verdicts = scheduling.pick(pod, requests, ref["uid"] if ref else None, list(self.infos.values()))
+        infos = list(self.infos.values())
+        found, volumes = self._pod_volumes(key, pod)
+        if found.error:
+            self._unschedulable(key, pod, scheduling.fit_error(pod, {i.name: scheduling.Verdict(
+                (found.error,), True) for i in infos}, pre_filter=found.error))
+            return
+        node, verdicts = scheduling.pick(pod, requests, ref["uid"] if ref else None, infos, volumes)
         if node is None:
             self._unschedulable(key, pod, scheduling.fit_error(pod, verdicts))
+            return
+        if found.delayed and not self._pre_bind(key, pod, found, node):
             return
         self.binding = (pod["metadata"]["uid"], requests)  # the informer sees the bound pod during bind()
         try:
@@ -118,6 +143,46 @@ class Scheduler(Controller):
         self.unschedulable.discard(key)
         self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {namespace}/{name} to {node}",
                             component=SCHEDULER_NAME, manager=MANAGER)
+
+    # VolumeBinding --------------------------------------------------------------------------------------------------
+    def _pod_volumes(self, key: str, pod: dict):
+        """PreFilter's findings and the per-node filter (None for a pod without claims)."""
+        names = volume_binding.claim_names(pod)
+        if not names:
+            return volume_binding.PodVolumes(), None
+        namespace = pod["metadata"]["namespace"]
+        for name in names:  # any change to one of its claims tries the pod again
+            self.waiting.setdefault(f"{namespace}/{name}", set()).add(key)
+        claims = {c["metadata"]["name"]: c for c in self.claims.list(namespace)}
+        classes = {c["metadata"]["name"]: c for c in self.classes.list()}
+        found = volume_binding.pre_filter(pod, claims, classes)
+        volumes = {v["metadata"]["name"]: v for v in self.volumes.list()}
+        return found, lambda node: volume_binding.filter_node(found, node, volumes, classes)
+
+    def _pre_bind(self, key: str, pod: dict, found, node: str) -> bool:
+        """True when every claim is bound and the pod may be bound to `node`; otherwise the claims are set on their
+        way (a static volume bound to the claim, or the node named for the provisioner) and the pod waits."""
+        volumes = self.volumes.list()
+        node_obj = self.nodes.get(None, node)
+        for claim in found.delayed:
+            meta = claim["metadata"]
+            if (meta.get("annotations") or {}).get(volume_binding.SELECTED_NODE):
+                continue
+            volume = volume_binding.best_match(claim, volumes, node_obj)
+            try:
+                if volume is not None:
+                    ref = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": meta["namespace"],
+                           "name": meta["name"], "uid": meta["uid"], "resourceVersion": meta["resourceVersion"]}
+                    self.registry.update(VOLUMES, None, volume["metadata"]["name"], {
+                        **volume, "spec": {**volume["spec"], "claimRef": ref}}, field_manager=MANAGER)
+                else:
+                    annotations = {**(meta.get("annotations") or {}), volume_binding.SELECTED_NODE: node}
+                    self.registry.update(CLAIMS, meta["namespace"], meta["name"], {
+                        **claim, "metadata": {**meta, "annotations": annotations}}, field_manager=MANAGER)
+            except StatusError as e:
+                if e.code not in (404, 409):
+                    raise
+        return False
 
     def _unschedulable(self, key: str, pod: dict, message: str) -> None:
         self.unschedulable.add(key)

@@ -127,8 +127,15 @@ def matches_node_affinity(pod: dict, node: dict) -> bool:
                 .get("requiredDuringSchedulingIgnoredDuringExecution"))
     if not required:
         return True
+    return matches_node_selector_terms(required.get("nodeSelectorTerms") or [], node)
+
+
+def matches_node_selector_terms(terms: list, node: dict) -> bool:
+    """A v1.NodeSelector's terms (any term, every expression; a term without expressions matches nothing), as
+    required node affinity and a PersistentVolume's nodeAffinity use them."""
+    labels = node["metadata"].get("labels") or {}
     fields = {"metadata.name": node["metadata"]["name"]}
-    for term in required.get("nodeSelectorTerms") or []:
+    for term in terms:
         expressions, field_exprs = term.get("matchExpressions") or [], term.get("matchFields") or []
         if not expressions and not field_exprs:
             continue
@@ -187,7 +194,7 @@ def insufficient(requests: dict, info: NodeInfo) -> list[str]:
     """NodeResourcesFit: pod count first, then cpu, memory and every other requested resource."""
     allocatable = info.allocatable()
     reasons = []
-    if info.pods + 1 > allocatable.get("pods", 110):
+    if info.pods + 1 > allocatable.get("pods", 0):  # no `pods` entry: room for none
         reasons.append("Too many pods")
     for name in ["cpu", "memory"] + sorted(set(requests) - {"cpu", "memory"}):
         wanted = requests.get(name, 0)
@@ -207,8 +214,9 @@ def filter_node(pod: dict, requests: dict, info: NodeInfo, key: str | None = Non
     return Verdict(tuple(reasons)) if reasons else FITS
 
 
-def fit_error(pod: dict, verdicts: dict[str, Verdict]) -> str:
-    """FitError.Error() plus the DefaultPreemption post-filter's message, reasons counted and sorted."""
+def fit_error(pod: dict, verdicts: dict[str, Verdict], pre_filter: str = "") -> str:
+    """FitError.Error() plus the DefaultPreemption post-filter's message, reasons counted and sorted; a PreFilter
+    plugin's rejection (`pre_filter`, every node unresolvable) replaces the counted reasons."""
     total = len(verdicts)
     if total == 0:
         return "no nodes available to schedule pods"
@@ -216,7 +224,8 @@ def fit_error(pod: dict, verdicts: dict[str, Verdict]) -> str:
     for verdict in verdicts.values():
         for reason in verdict.reasons:
             counts[reason] = counts.get(reason, 0) + 1
-    message = f"0/{total} nodes are available: " + ", ".join(sorted(f"{n} {r}" for r, n in counts.items())) + "."
+    found = pre_filter or ", ".join(sorted(f"{n} {r}" for r, n in counts.items()))
+    message = f"0/{total} nodes are available: {found}."
     if (pod.get("spec") or {}).get("preemptionPolicy") == "Never":
         return message + " preemption: not eligible due to preemptionPolicy=Never."
     helpless = sum(1 for v in verdicts.values() if v.unresolvable)
@@ -246,10 +255,15 @@ def rank(requests: dict, owner: str | None, info: NodeInfo) -> tuple:
     return (same, -sum(free) / 2, info.pods, info.name)
 
 
-def pick(pod: dict, requests: dict, owner: str | None, infos: list[NodeInfo]) -> tuple[str | None, dict]:
-    """(the chosen node or None, each node's verdict)."""
+def pick(pod: dict, requests: dict, owner: str | None, infos: list[NodeInfo],
+         volumes=None) -> tuple[str | None, dict]:
+    """(the chosen node or None, each node's verdict). `volumes(node)`: the VolumeBinding filter's reason, or None."""
     key = constraints_key(pod)
     verdicts = {info.name: filter_node(pod, requests, info, key) for info in infos}
+    if volumes is not None:
+        for info in infos:
+            if not verdicts[info.name].reasons and (reason := volumes(info.node)):
+                verdicts[info.name] = Verdict((reason,), True)  # VolumeBinding: UnschedulableAndUnresolvable
     feasible = [info for info in infos if not verdicts[info.name].reasons]
     if not feasible:
         return None, verdicts

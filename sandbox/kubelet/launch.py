@@ -15,7 +15,7 @@ kubelet cannot assemble (a missing ConfigMap, root refused), StartError for what
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.runtime import catalogue, commands, environment
@@ -53,6 +53,7 @@ class PodContext:
     network_env: object  # container name -> the variables that put the pod network's layer into its processes
     scratch: Path  # this pod's directory for the containers' working directories
     bin_root: Path  # where the images' bin directories are
+    volumes: dict = field(default_factory=dict)  # volume name -> its directory on this machine (volume_directories)
 
 
 def _check_user(pod: dict, container: dict, image: RunnableImage) -> None:
@@ -88,13 +89,20 @@ def resolve_program(image: RunnableImage, program: str, bin_directory: Path) -> 
     raise ProgramNotFound(program, "missing" if "/" in program else "not found")
 
 
-def working_directory(image: RunnableImage, container: dict, scratch: Path) -> Path:
-    """The container's working directory, inside its scratch root, with the image's linked paths in place."""
+def working_directory(image: RunnableImage, container: dict, scratch: Path, volumes: dict | None = None) -> Path:
+    """The container's working directory, inside its scratch root, with the image's linked paths in place and its
+    volume mounts linked to their volumes' directories (a Redis whose WORKDIR /data is a claim's volume keeps its
+    dump there)."""
     root = scratch / container.get("name", "container")
-    for path, host in catalogue.linked_paths(image).items():
+    links = dict(catalogue.linked_paths(image))
+    for mount in container.get("volumeMounts") or []:
+        found = (volumes or {}).get(mount.get("name"))
+        if found is not None and mount.get("mountPath"):
+            links[mount["mountPath"]] = found
+    for path, host in links.items():
         link = root / path.lstrip("/")
         link.parent.mkdir(parents=True, exist_ok=True)
-        if not link.is_symlink():
+        if not link.is_symlink() and not link.exists():
             link.symlink_to(host)
     cwd = root / (container.get("workingDir") or image.working_dir or "/").lstrip("/")
     cwd.mkdir(parents=True, exist_ok=True)
@@ -127,7 +135,7 @@ def launch(image: RunnableImage, container: dict, ctx: PodContext) -> Launch:
         program = resolve_program(image, command[0], bin_directory)
     except ProgramNotFound as e:
         raise LaunchError("StartError", commands.start_error_message(e.program, e.problem)) from None
-    cwd = working_directory(image, container, ctx.scratch)
+    cwd = working_directory(image, container, ctx.scratch, ctx.volumes)
     env = dict(container_env)
     env["PATH"] = str(bin_directory)  # the image's programs, and only them
     env["HOME"] = str(root)
@@ -140,6 +148,29 @@ def launch(image: RunnableImage, container: dict, ctx: PodContext) -> Launch:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (layer_path, *python_path, own) if p)
     python_args = command[1:] if catalogue.is_python(program) else None
     return Launch([program, *command[1:]], command, env, str(cwd), container_env, python_args)
+
+
+def volume_directories(pod: dict, node_root: Path, scratch: Path, claims, volumes) -> dict[str, Path]:
+    """Where a pod's volumes are on this machine: a hostPath (or a claim bound to a hostPath or local volume) under
+    its node's directory, an emptyDir in the pod's scratch directory; each made if missing. `claims` and `volumes`
+    look PersistentVolumeClaims up by (namespace, name) and PersistentVolumes by name."""
+    out: dict[str, Path] = {}
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        name, path = volume.get("name"), None
+        if isinstance(volume.get("persistentVolumeClaim"), dict):
+            claim = claims(pod["metadata"]["namespace"], volume["persistentVolumeClaim"].get("claimName", ""))
+            bound = volumes((claim.get("spec") or {}).get("volumeName", "")) if claim else None
+            spec = (bound or {}).get("spec") or {}
+            source = spec.get("hostPath") or spec.get("local") or {}
+            path = node_root / str(source["path"]).lstrip("/") if source.get("path") else None
+        elif isinstance(volume.get("hostPath"), dict) and volume["hostPath"].get("path"):
+            path = node_root / str(volume["hostPath"]["path"]).lstrip("/")
+        elif isinstance(volume.get("emptyDir"), dict):
+            path = scratch / "volumes" / str(name)
+        if name and path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+            out[name] = path
+    return out
 
 
 def exec_argv(image: RunnableImage, command: list[str], bin_root: Path, *, strict: bool = True) -> list[str]:

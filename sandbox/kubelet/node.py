@@ -6,7 +6,8 @@ containers' scratch directories and the images' bin directories, CPU and memory 
     await runtime.start() ... await runtime.stop()           # stop: every process is gone when it returns
 
 Directories under the run directory: logs/ (one folder per pod, as /var/log/pods), pods/ (each container's working
-directory), images/ (each runnable image's bin directory: its PATH)."""
+directory, a pod's emptyDir volumes), images/ (each runnable image's bin directory: its PATH), nodes/<node>/ (what
+a node's hostPath volumes and the local-path provisioner's volumes hold)."""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from sandbox.kubelet import hooks
-from sandbox.kubelet.launch import PodContext
+from sandbox.kubelet.launch import PodContext, volume_directories
 from sandbox.machinery import resources
 from sandbox.runtime import container_logs
 from sandbox.runtime.processes import Processes
@@ -44,6 +45,8 @@ class ProcessRuntime:
         self.services = ctx.informers.informer(resources.storage_type("services"))
         self.config_maps = ctx.informers.informer(resources.storage_type("configmaps"))
         self.secrets = ctx.informers.informer(resources.storage_type("secrets"))
+        self.claims = ctx.informers.informer(resources.storage_type("persistentvolumeclaims"))
+        self.volumes = ctx.informers.informer(resources.storage_type("persistentvolumes"))
 
     async def start(self) -> None:
         for directory in (self.scratch_root, self.bin_root):
@@ -123,9 +126,12 @@ class NodeServices:
 
         def network_env(container: str) -> dict[str, str]:
             return network.pod_environment(worker.pod, worker.pod_ip, container) if network is not None else {}
+        scratch = runtime.scratch_root / worker.uid
+        volumes = volume_directories(worker.pod, runtime.run_directory / "nodes" / self.name, scratch,
+                                     runtime.claims.get, lambda name: runtime.volumes.get(None, name))
         return PodContext(worker.pod, worker.pod_ip, self.host_ip, services,
                           InformerLookup(runtime.config_maps), InformerLookup(runtime.secrets),
-                          dict(self.spec.capacity), network_env, runtime.scratch_root / worker.uid, runtime.bin_root)
+                          dict(self.spec.capacity), network_env, scratch, runtime.bin_root, volumes)
 
     async def open_connection(self, host: str, port: int, timeout: float):
         """A TCP connection to a pod's or a Service's address, as a process on this node would open it."""

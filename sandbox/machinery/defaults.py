@@ -43,23 +43,15 @@ def set_pod_defaults(pod: dict) -> None:
 
 
 def admit_pod(pod: dict, old: dict | None) -> None:
-    """The mutating admission plugins every real cluster runs on pods, after managedFields are computed (so the
-    fields they add have no manager): ServiceAccount (on create), DefaultTolerationSeconds, Priority (on update it
-    keeps the stored priority and preemptionPolicy)."""
+    """Two of the mutating admission plugins every real cluster runs on pods, after managedFields are computed (so
+    the fields they add have no manager): ServiceAccount (on create) and DefaultTolerationSeconds. Priority reads
+    the PriorityClasses: the pod's registration runs it (registry/kinds/pod.py)."""
     spec = pod.get("spec")
     if not isinstance(spec, dict):
         return
     if old is None:
         _admit_service_account(pod, spec)
     _admit_default_tolerations(spec)
-    old_spec = _d((old or {}).get("spec"))
-    if old is None:
-        spec.setdefault("priority", 0)  # Priority admission without a priorityClassName
-        spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-    else:
-        for key in ("priority", "preemptionPolicy"):
-            if key not in spec and key in old_spec:
-                spec[key] = old_spec[key]
 
 
 def _requests_from_limits(container: dict) -> None:

@@ -66,6 +66,16 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("batch", "v1", "Job", "jobs", True, (), ("status",), _ALL),
     ResourceType("batch", "v1", "CronJob", "cronjobs", True, ("cj",), ("status",), _ALL),
     ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ("pdb",), ("status",)),
+    # issue 11, apps-kinds: StatefulSets, DaemonSets and their revisions, ReplicationControllers, volumes, priorities
+    ResourceType("apps", "v1", "StatefulSet", "statefulsets", True, ("sts",), ("status", "scale"), _ALL),
+    ResourceType("apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), ("status",), _ALL),
+    ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True),
+    ResourceType("", "v1", "ReplicationController", "replicationcontrollers", True, ("rc",), ("status", "scale"),
+                 _ALL),
+    ResourceType("", "v1", "PersistentVolume", "persistentvolumes", False, ("pv",), ("status",)),
+    ResourceType("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True, ("pvc",), ("status",)),
+    ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, ("sc",)),
+    ResourceType("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, ("pc",)),
     ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
     ResourceType("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", True, verbs=READ_ONLY),
     ResourceType("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", False, verbs=READ_ONLY),
@@ -91,6 +101,7 @@ PREFERRED_VERSIONS = {"": "v1", "apps": "v1", "autoscaling": "v2", "batch": "v1"
                       "discovery.k8s.io": "v1",
                       "metrics.k8s.io": "v1beta1", "authentication.k8s.io": "v1",
                       "authorization.k8s.io": "v1",
+                      "storage.k8s.io": "v1", "scheduling.k8s.io": "v1",
                       "rbac.authorization.k8s.io": "v1", "apiregistration.k8s.io": "v1", "apiextensions.k8s.io": "v1"}
 
 # The body pods/eviction takes (decoded and checked as a resource of its own would be, but not served alone:

@@ -7,6 +7,7 @@ from sandbox.machinery import keda_crds, resources
 from sandbox.registry import bootstrap_policy
 from sandbox.machinery.errors import StatusError
 from sandbox.registry.allocators import KUBERNETES_SERVICE_IP
+from sandbox.registry.bootstrap_classes import bootstrap_classes
 from sandbox.registry.rest import Registry
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -33,6 +34,7 @@ def bootstrap(registry: Registry) -> None:
                      "labels": {"component": "apiserver", "provider": "kubernetes"}},
         "spec": {"type": "ClusterIP", "clusterIP": KUBERNETES_SERVICE_IP, "sessionAffinity": "None",
                  "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}})
+    bootstrap_classes(registry)  # the system PriorityClasses, kind's default StorageClass
     _bootstrap_policy(registry)
     _install_keda(registry)
 

@@ -14,7 +14,6 @@ discovery ask the registration; none of them names a kind.
     singular      discovery's singularName when it is not the kind in lower case
     etcd_prefix   the key a real API server stores it under, when not its plural (quoted in storage errors)
     unlisted_subresources  subresources it serves beyond those discovery lists (pods/binding, namespaces/finalize)
-    admit         its mutating admission (pods: service account, default tolerations, priority), optional
 
 A piece left out is MISSING, and tests/unit/registry/test_kinds.py names it: a kind with nothing to say for a
 piece says None (no defaults, no rules of its own, no own storage).
@@ -56,10 +55,13 @@ class Storage:
         get(rt, namespace, name) / list(rt, namespace, label_selector, field_selector)   reads from elsewhere
         create(rt, namespace, obj)                     answered, never stored (the decoded body in, the answer out)
         delete(rt, obj, changed, dry_run)              a deletion of its own
+        admit(rt, obj, old, dry_run)                   the kind's admission plugins that read other objects (old None
+                                                       on create): before the defaults (none of them reads a
+                                                       defaulted field) and validation; may change obj or refuse it
         begin_create(rt, obj, dry_run) / begin_update(rt, new, old, dry_run)   before the write, may refuse it
         after_delete(obj)                              after the object left the store
     """
-    OPERATIONS = ("get", "list", "create", "delete", "begin_create", "begin_update", "after_delete")
+    OPERATIONS = ("get", "list", "create", "delete", "admit", "begin_create", "begin_update", "after_delete")
 
     def __init__(self, registry):
         self.registry = registry
@@ -81,7 +83,6 @@ class Kind:
     singular: str = ""
     etcd_prefix: str = ""
     unlisted_subresources: tuple[str, ...] = ()  # served (for controllers) but not in discovery: pods/binding
-    admit: Callable[[dict, dict | None], None] | None = None  # mutating admission (obj, old), after managedFields
 
     @property
     def name(self) -> str:
@@ -100,11 +101,6 @@ class Kind:
         """Fill in the kind's defaults in place (idempotent)."""
         if self.defaults is not None and isinstance(obj, dict):
             self.defaults(obj)
-
-    def run_admission(self, obj: dict, old: dict | None = None) -> None:
-        """The mutating admission plugins for the kind (pods): after managedFields, before validation."""
-        if self.admit is not None and isinstance(obj, dict):
-            self.admit(obj, old)
 
     def check(self, rt: ResourceType, obj: dict, old: dict | None = None) -> None:
         """Validate a create (old None) or an update: one 422 Invalid with every cause."""

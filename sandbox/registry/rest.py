@@ -229,7 +229,9 @@ class Registry(UpdateMixin, DeletionMixin, SubresourceMixin, EvictionMixin):
         kind.default(obj)
         if not _applied:  # managedFields before admission, as the create handler computes them
             obj = self._record(rt, None, obj, options.field_manager)
-        kind.run_admission(obj)
+        admit = self._own["admit"].get(rt.storage_key)
+        if admit is not None:  # mutating admission: what it adds has no manager
+            admit(rt, obj, None, options.dry_run)
         kind.check(rt, obj)
         if self.store.get(rt.storage_key, ns, name) is not None:
             raise errors.already_exists(rt.group, rt.plural, name)

@@ -137,8 +137,11 @@ def _scale_of(obj: dict, paths=True) -> dict:
         spec, status = obj.get("spec") or {}, obj.get("status") or {}
         spec_replicas = spec.get("replicas", 1)
         scale_status["replicas"] = status.get("replicas", 0)
-        if spec.get("selector"):
-            scale_status["selector"] = labels.format_label_selector(spec["selector"])
+        selector = spec.get("selector")
+        if selector:
+            if not {"matchLabels", "matchExpressions"} & set(selector):  # an equality selector (ReplicationControllers)
+                selector = {"matchLabels": selector}
+            scale_status["selector"] = labels.format_label_selector(selector)
     return {"kind": "Scale", "apiVersion": "autoscaling/v1",
             "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
                          if k in meta},

@@ -119,8 +119,9 @@ class UpdateMixin:
         kind.default(new)
         if not recorded:  # managedFields before admission, as the update handler computes them
             new = self._record(rt, old, new, options.field_manager, subresource)
-        if not subresource:
-            kind.run_admission(new, old)
+        admit = self._own["admit"].get(rt.storage_key)
+        if admit is not None and not subresource:  # mutating admission: what it adds has no manager
+            admit(rt, new, old, options.dry_run)
         kind.check(rt, new, old)
         begin = self._own["begin_update"].get(rt.storage_key)
         if begin is not None and not subresource:

@@ -1,7 +1,9 @@
 """Pods whose containers are real processes, on the rootless pod network, for the integration tests: an
 in-process Registry and Store with the real ControllerManager (3 simulated nodes: the scheduler, the
 EndpointSlice and service controllers run; the pods here are bound to a node no simulated kubelet runs, so
-their IP and readiness are what the test writes through the status subresource, as the process kubelet will),
+their IP and readiness are what the test writes through the status subresource, as the process kubelet will;
+that Node exists, so the pod GC leaves its pods alone, and they tolerate the taints the node lifecycle controller
+gives a node whose kubelet posts nothing),
 a started PodNetwork, and Python processes launched with sys.executable and pod_environment(). Every process is
 started in its own session and killed with its group at the end; every wait is on a condition."""
 from __future__ import annotations
@@ -24,7 +26,7 @@ WAIT = 60.0  # generous: a shared 2-core machine can be slow to start Python
 
 def http_pod(name: str, labels: dict, **spec) -> dict:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels},
-            "spec": {"nodeName": PROCESS_NODE, "containers": [
+            "spec": {"nodeName": PROCESS_NODE, "tolerations": [{"operator": "Exists"}], "containers": [
                 {"name": "main", "image": "python:3.11", "ports": [{"name": "http", "containerPort": 80}]}], **spec}}
 
 
@@ -38,6 +40,7 @@ class Lab:
 
     async def __aenter__(self) -> "Lab":
         await self.cluster.__aenter__()
+        self.cluster.create("nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": PROCESS_NODE}}, None)
         await self.network.start()
         return self
 

@@ -16,6 +16,8 @@ from sandbox.registry.kinds import (configmap, deployment, endpoints, endpointsl
                                     metrics, namespace, node, pod, poddisruptionbudget, replicaset, reviews,
                                     secret, service, serviceaccount)
 from sandbox.registry.kinds import cronjob, job  # batch/v1
+from sandbox.registry.kinds import (controllerrevision, daemonset, persistentvolume, persistentvolumeclaim,
+                                    priorityclass, replicationcontroller, statefulset, storageclass)  # apps-kinds
 from sandbox.registry.kinds import (apiservice, clusterrole, clusterrolebinding,  # issue 11, api-kinds
                                     customresourcedefinition, role, rolebinding)
 
@@ -24,6 +26,9 @@ KINDS: tuple[Kind, ...] = (
     serviceaccount.KIND, deployment.KIND, replicaset.KIND, horizontalpodautoscaler.KIND, poddisruptionbudget.KIND,
     endpointslice.KIND, *metrics.KINDS, *reviews.KINDS,
     job.KIND, cronjob.KIND,  # batch/v1
+    # issue 11, apps-kinds
+    statefulset.KIND, daemonset.KIND, controllerrevision.KIND, replicationcontroller.KIND, persistentvolume.KIND,
+    persistentvolumeclaim.KIND, storageclass.KIND, priorityclass.KIND,
     # issue 11, api-kinds (KEDA's ScaledObject is a custom resource now: registry/custom_resources.py)
     clusterrolebinding.KIND, clusterrole.KIND, rolebinding.KIND, role.KIND, apiservice.KIND,
     customresourcedefinition.KIND,

@@ -116,3 +116,15 @@ def test_a_disruption_target_that_no_deletion_followed_is_cleared():
             what="the stale condition back to False (2 simulated minutes)")
         assert set(cleared) == {"type", "status", "lastTransitionTime"}
     run(scenario)
+
+
+def test_a_stateful_sets_pods_count_by_the_sets_scale():
+    async def scenario(c):
+        template = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+        c.create("statefulsets.apps", {"metadata": {"name": "web"}, "spec": {
+            "replicas": 2, "serviceName": "web", "podManagementPolicy": "Parallel",
+            "selector": {"matchLabels": {"app": "web"}}, "template": template}})
+        await c.wait_for(lambda: ready_pods(c, 2), what="2 ready pods")
+        c.create(PDBS, budget(maxUnavailable="50%"))
+        await c.wait_for(lambda: numbers(c) == (1, 2, 1, 2, 1), what="50% of the set's 2 replicas: one disruption")
+    run(scenario)

@@ -39,8 +39,7 @@ def test_pod_admission_adds_what_the_plugins_add():
     obj = applied("v1", "Pod", pod())
     defaults.admit_pod(obj, None)
     spec, container = obj["spec"], obj["spec"]["containers"][0]
-    assert (spec["serviceAccountName"], spec["serviceAccount"], spec["priority"]) == ("default", "default", 0)
-    assert spec["preemptionPolicy"] == "PreemptLowerPriority"
+    assert (spec["serviceAccountName"], spec["serviceAccount"]) == ("default", "default")
     token = [v for v in spec["volumes"] if v["name"].startswith("kube-api-access-")]
     assert len(token) == 1 and container["volumeMounts"][0]["name"] == token[0]["name"]
     assert {t["key"] for t in spec["tolerations"]} == {"node.kubernetes.io/not-ready",
@@ -133,11 +132,3 @@ def test_secret_string_data_is_merged_into_data():
     assert secret["data"] == {"user": "YWRtaW4=", "password": "aHVudGVyMg=="}
     assert "stringData" not in secret
 
-
-def test_pod_admission_on_update_keeps_the_stored_priority():
-    old = applied("v1", "Pod", pod())
-    defaults.admit_pod(old, None)
-    new = copy.deepcopy(old)
-    del new["spec"]["priority"], new["spec"]["preemptionPolicy"]
-    defaults.admit_pod(new, old)
-    assert (new["spec"]["priority"], new["spec"]["preemptionPolicy"]) == (0, "PreemptLowerPriority")
