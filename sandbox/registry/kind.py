@@ -55,9 +55,9 @@ class Storage:
         get(rt, namespace, name) / list(rt, namespace, label_selector, field_selector)   reads from elsewhere
         create(rt, namespace, obj)                     answered, never stored (the decoded body in, the answer out)
         delete(rt, obj, changed, dry_run)              a deletion of its own
-        admit(rt, obj, old, dry_run)                   the kind's admission plugins that read other objects (old None
-                                                       on create): before the defaults (none of them reads a
-                                                       defaulted field) and validation; may change obj or refuse it
+        admit(rt, obj, old, dry_run)                   the kind's mutating admission plugins (old None on create):
+                                                       after the defaults and managedFields (what they add has no
+                                                       manager), before validation; may change obj or refuse it
         begin_create(rt, obj, dry_run) / begin_update(rt, new, old, dry_run)   before the write, may refuse it
         after_delete(obj)                              after the object left the store
     """
