@@ -10,7 +10,7 @@ import functools
 import hashlib
 import platform
 
-from sandbox.machinery import crd_schemas, resources
+from sandbox.machinery import resources
 from sandbox.machinery.resources import ResourceType
 from sandbox.registry import kinds
 
@@ -82,7 +82,7 @@ def api_group_list() -> dict:
 
 
 def _is_custom(rt: ResourceType) -> bool:
-    return rt.group in crd_schemas.CUSTOM_RESOURCE_GROUPS
+    return rt.custom
 
 
 def _verbs(rt: ResourceType) -> list[str]:
@@ -167,8 +167,12 @@ def _discovery_group(group: str) -> dict:
     return {"metadata": metadata, "versions": versions}
 
 
-@functools.cache
 def _aggregated(core: bool) -> dict:
+    return _aggregated_at(core, resources.generation())
+
+
+@functools.lru_cache(maxsize=4)
+def _aggregated_at(core: bool, generation: int) -> dict:
     groups = [""] if core else resources.groups()
     return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {},
             "items": [_discovery_group(g) for g in groups]}

@@ -154,7 +154,7 @@ async def _create(request: web.Request, t: Target) -> web.Response:
     if t.name or (t.rt.namespaced and t.namespace is None):
         raise errors.method_not_allowed()
     q = RequestQuery(request)
-    body = await requests.body(request)
+    body = await requests.body(request, kind=t.rt.kind)
     warnings: list[str] = []
     created = request.app[REGISTRY].create(t.rt, t.namespace, body, q.write_options(warnings))
     return json_response(created, status=201, warnings=warnings)
@@ -162,7 +162,7 @@ async def _create(request: web.Request, t: Target) -> web.Response:
 
 async def _update(request: web.Request, t: Target) -> web.Response:
     q = RequestQuery(request)
-    body = await requests.body(request)
+    body = await requests.body(request, kind=t.rt.kind)
     warnings: list[str] = []
     updated = request.app[REGISTRY].update(t.rt, t.namespace, t.name, body, q.write_options(warnings),
                                            subresource=t.subresource)

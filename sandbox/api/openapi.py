@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 
-from sandbox.machinery import crd_schemas, resources, schemas
+from sandbox.machinery import resources, schemas
 from sandbox.machinery.resources import ResourceType
 
 from .discovery import KUBERNETES_VERSION, subresource_kind
@@ -201,7 +201,6 @@ def _camel(group: str) -> str:
     return words[0].capitalize() + "".join(w.capitalize() for w in words[1:])
 
 
-@functools.cache
 def _definition_for(api_version: str, kind: str) -> str | None:
     return schemas.definition_name(api_version, kind)
 
@@ -211,7 +210,7 @@ class _Operations:
 
     def __init__(self, rt: ResourceType):
         self.rt = rt
-        self.custom = rt.group in crd_schemas.CUSTOM_RESOURCE_GROUPS
+        self.custom = rt.custom
         self.media = _CRD_MEDIA if self.custom else _BUILTIN_MEDIA
         self.tag = f"{_camel(rt.group)[0].lower()}{_camel(rt.group)[1:]}_{rt.version}"
         self.op_prefix = f"{_camel(rt.group)}{rt.version.capitalize()}"
@@ -374,11 +373,16 @@ def _key(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
 
 
-@functools.cache
 def _documents() -> dict[str, tuple[bytes, str]]:
-    """Every group-version's document as JSON bytes, with the hash the index advertises."""
+    """Every group-version's document as JSON bytes, with the hash the index advertises; built anew when the
+    served types change (a CRD created, changed or deleted)."""
+    return _documents_at(resources.generation())
+
+
+@functools.lru_cache(maxsize=1)
+def _documents_at(generation: int) -> dict[str, tuple[bytes, str]]:
     built = {}
-    for group, version in sorted({(rt.group, rt.version) for rt in resources.RESOURCES}):
+    for group, version in sorted({(rt.group, rt.version) for rt in resources.served()}):
         body = json.dumps(_build(group, version), sort_keys=True, separators=(",", ":")).encode()
         built[_key(group, version)] = (body, hashlib.sha512(body).hexdigest().upper())
     return built

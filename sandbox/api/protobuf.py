@@ -1,5 +1,6 @@
 """Request bodies in Kubernetes' protobuf encoding, for the objects kubectl's typed clients send that way
 (kubectl 1.37 sends `kubectl create namespace|deployment|configmap|secret|service|serviceaccount|pdb|job|cronjob`,
+`kubectl create role|clusterrole|rolebinding|clusterrolebinding`,
 `kubectl autoscale`, `kubectl auth can-i|whoami` and the DeleteOptions of `kubectl drain --disable-eviction` as
 application/vnd.kubernetes.protobuf, and client-go has no fallback to JSON; its evictions go as JSON, but a client
 configured for protobuf sends those too).
@@ -161,6 +162,17 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     "PodDisruptionBudgetSpec": {1: ("minAvailable", INT_OR_STRING, KEEP), 2: ("selector", "LabelSelector"),
                                 3: ("maxUnavailable", INT_OR_STRING, KEEP),
                                 4: ("unhealthyPodEvictionPolicy", STRING, KEEP)},
+    # rbac.authorization.k8s.io/v1, as `kubectl create role|clusterrole|rolebinding|clusterrolebinding` send them
+    "Role": {1: ("metadata", "ObjectMeta"), 2: ("rules", "PolicyRule", REPEATED)},
+    "ClusterRole": {1: ("metadata", "ObjectMeta"), 2: ("rules", "PolicyRule", REPEATED),
+                    3: ("aggregationRule", "AggregationRule")},
+    "PolicyRule": {1: ("verbs", STRING, REPEATED), 2: ("apiGroups", STRING, REPEATED),
+                   3: ("resources", STRING, REPEATED), 4: ("resourceNames", STRING, REPEATED),
+                   5: ("nonResourceURLs", STRING, REPEATED)},
+    "AggregationRule": {1: ("clusterRoleSelectors", "LabelSelector", REPEATED)},
+    "RoleBinding": {1: ("metadata", "ObjectMeta"), 2: ("subjects", "Subject", REPEATED), 3: ("roleRef", "RoleRef")},
+    "Subject": {1: ("kind", STRING), 2: ("apiGroup", STRING), 3: ("name", STRING), 4: ("namespace", STRING)},
+    "RoleRef": {1: ("apiGroup", STRING), 2: ("kind", STRING), 3: ("name", STRING)},
 }
 
 TOP_LEVEL = {("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Secret"): "Secret",
@@ -172,7 +184,11 @@ TOP_LEVEL = {("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap",
              ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
              ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
              ("policy/v1", "Eviction"): "Eviction", ("policy/v1beta1", "Eviction"): "Eviction",
-             ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget"}
+             ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
+             ("rbac.authorization.k8s.io/v1", "Role"): "Role",
+             ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
+             ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",
+             ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "RoleBinding"}
 
 
 class _Unsupported(Exception):

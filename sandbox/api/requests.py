@@ -11,7 +11,7 @@ import yaml
 from aiohttp import web
 
 from sandbox.api import protobuf
-from sandbox.machinery import errors, resources
+from sandbox.machinery import decoding, errors, resources
 from sandbox.machinery.errors import StatusError
 from sandbox.machinery.resources import ResourceType
 from sandbox.registry import kinds
@@ -144,7 +144,9 @@ class RequestQuery:
 
 
 # the body -------------------------------------------------------------------------------------------------------
-async def body(request: web.Request, *, yaml_ok: bool = True, allow_empty: bool = False):
+async def body(request: web.Request, *, yaml_ok: bool = True, allow_empty: bool = False, kind: str = ""):
+    """The request's body, parsed. `kind` is the kind a create or update expects: a body that is no JSON then gets
+    the apiserver's `the object provided is unrecognized (must be of type <kind>): ...` with the body summarized."""
     data = await request.read()
     if not data.strip():
         if allow_empty:
@@ -165,7 +167,12 @@ async def body(request: web.Request, *, yaml_ok: bool = True, allow_empty: bool 
         raise errors.bad_request("couldn't get version/kind; json parse error: exceeded max depth") from None
     except ValueError as e:
         if content_type in ("application/json", "application/octet-stream", "") or content_type.endswith("+json"):
-            raise errors.bad_request(f"couldn't get version/kind; json parse error: {e}") from None
+            why = decoding.go_json_error(e) if isinstance(e, json.JSONDecodeError) else str(e)
+            if kind:
+                raise errors.bad_request(f"the object provided is unrecognized (must be of type {kind}): couldn't "
+                                         f"get version/kind; json parse error: {why} ({decoding.summarize(data)})"
+                                         ) from None
+            raise errors.bad_request(f"couldn't get version/kind; json parse error: {why}") from None
         return _yaml(data)
 
 

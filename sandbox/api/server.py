@@ -9,7 +9,7 @@ import logging
 
 from aiohttp import web
 
-from sandbox.api import discovery, handlers, openapi, requests
+from sandbox.api import discovery, handlers, openapi, openapi_v2, requests
 from sandbox.api.handlers import BOOKMARK_INTERVAL, REGISTRY
 from sandbox.api.responses import json_response, status_response
 from sandbox.machinery import errors
@@ -30,7 +30,7 @@ def make_app(registry: Registry, token: str, *, bookmark_interval: float = 60.0)
                           handler_args={"max_field_size": 16384})
     app[REGISTRY] = registry
     app[BOOKMARK_INTERVAL] = bookmark_interval
-    app.router.add_route("*", "/{tail:.*}", _dispatch)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", _dispatch)  # any path, an encoded newline included
     return app
 
 
@@ -82,6 +82,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         if requests.wants_aggregated(request):
             return _aggregated(discovery.aggregated(core=False))
         return json_response(discovery.api_group_list())
+    if path == "/openapi/v2":
+        return _openapi_v2(request)
     if path.startswith("/openapi/"):
         return _openapi(path)
     if path.startswith("/simulation/"):  # the workload model's controls: offered load, queued orders
@@ -124,8 +126,16 @@ def _aggregated(obj: dict) -> web.Response:
     return response
 
 
+def _openapi_v2(request: web.Request) -> web.Response:
+    """/openapi/v2: protobuf when the client asks for it (client-go always does), else JSON."""
+    media = openapi_v2.wants_protobuf(request.headers.get("Accept", ""))
+    if media:
+        return web.Response(body=openapi_v2.protobuf_bytes(), headers={"Content-Type": openapi_v2.PROTOBUF_TYPES[1]})
+    return web.Response(body=openapi_v2.document_bytes(), headers={"Content-Type": "application/json"})
+
+
 def _openapi(path: str) -> web.Response:
-    if not path.startswith("/openapi/v3"):  # v2 is not served: kubectl 1.37 uses v3
+    if not path.startswith("/openapi/v3"):
         raise requests.not_served()
     if path == "/openapi/v3":
         return json_response(openapi.index())

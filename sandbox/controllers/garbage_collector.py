@@ -21,7 +21,7 @@ SKIPPED_KEYS = ("events",)  # nothing owns events; skipping them keeps the busie
 
 def storage_keys() -> list[str]:
     keys = []
-    for rt in resources.RESOURCES:
+    for rt in resources.served():
         if DELETABLE <= set(rt.verbs) and rt.storage_key not in SKIPPED_KEYS and rt.storage_key not in keys:
             keys.append(rt.storage_key)
     return keys
@@ -44,7 +44,16 @@ class GarbageCollector(Controller):
 
     def setup(self) -> None:
         self.caches = {}
+        self._monitor_served_types()
+        # the graph grows with the CRDs (the real collector's monitors follow discovery): custom resources may own
+        # and be owned
+        crds = self.informer("apiextensions.k8s.io", "customresourcedefinitions")
+        crds.add_handler(lambda kind, old, new: self._monitor_served_types())
+
+    def _monitor_served_types(self) -> None:
         for storage_key in storage_keys():
+            if storage_key in self.caches:
+                continue
             informer = self.ctx.informers.informer(resources.storage_type(storage_key))
             informer.add_index("owner", _owner_uids)
             informer.add_index("uid", lambda obj: [obj["metadata"]["uid"]])

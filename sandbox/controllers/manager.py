@@ -15,6 +15,10 @@ import trustme
 from sandbox.clock import Clock
 from sandbox.controllers.base import Context, InformerFactory
 from sandbox.controllers.bootstrap import api_server_endpoints
+from sandbox.controllers.apiservices import APIServiceController
+from sandbox.controllers.clusterrole_aggregation import ClusterRoleAggregationController
+from sandbox.controllers.crd_finalizer import CRDFinalizerController
+from sandbox.controllers.crd_naming import CRDNamingController
 from sandbox.controllers.deployment import DeploymentController
 from sandbox.controllers.disruption import DisruptionController
 from sandbox.controllers.endpoints import EndpointsController
@@ -61,7 +65,9 @@ CONTROLLERS = (NamespaceController, GarbageCollector, DeploymentController, Repl
                JobController, CronJobController, TTLAfterFinishedController,  # batch/v1
                # issue 11, apps-kinds
                NodeLifecycleController, PodGarbageCollector, StatefulSetController, DaemonSetController,
-               ReplicationManager, PersistentVolumeController, LocalPathProvisioner, VolumeProtectionController)
+               ReplicationManager, PersistentVolumeController, LocalPathProvisioner, VolumeProtectionController,
+               # issue 11, api-kinds
+               ClusterRoleAggregationController, APIServiceController, CRDNamingController, CRDFinalizerController)
 
 
 class ControllerManager:

@@ -25,9 +25,10 @@ OK = {
 
 
 def namespaced_types() -> list:
-    """What a terminating namespace is emptied of: every namespaced type that can be deleted."""
+    """What a terminating namespace is emptied of: every namespaced type that can be deleted (the custom resources
+    of the CRDs served now included)."""
     out, seen = [], set()
-    for rt in resources.RESOURCES:
+    for rt in resources.served():
         if rt.namespaced and "delete" in rt.verbs and rt.storage_key not in seen:
             seen.add(rt.storage_key)
             out.append(resources.storage_type(rt.storage_key))

@@ -26,14 +26,18 @@ def _l(value) -> list:
 
 
 def convert(obj: dict, api_version: str) -> dict:
-    """`obj` in `api_version` (a new dict); the identity unless it is an HPA changing between v1 and v2."""
+    """`obj` in `api_version` (a new dict): an HPA changing between v1 and v2 is converted, any other object (a
+    custom resource whose CRD converts with strategy None) only changes its apiVersion."""
     if not isinstance(obj, dict):
         raise errors.bad_request("the object to convert must be a JSON object")
     source = obj.get("apiVersion")
     try:
         if obj.get("kind") != "HorizontalPodAutoscaler" or source == api_version or \
                 {source, api_version} != {V1, V2}:
-            return copy.deepcopy(obj)
+            out = copy.deepcopy(obj)
+            if source and source != api_version:  # a custom resource's versions (conversion strategy None)
+                out["apiVersion"] = api_version
+            return out
         return _to_v2(obj) if api_version == V2 else _to_v1(obj)
     except RecursionError:
         raise errors.bad_request("the object is nested too deeply") from None

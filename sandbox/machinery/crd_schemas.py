@@ -1,6 +1,7 @@
-"""Schemas for the kinds the sandbox serves that are not built into Kubernetes: KEDA's ScaledObject (the
-keda.sh_scaledobjects.yaml CRD of KEDA 2.x, openAPIV3Schema, no patch strategies since CRDs have none) and the
-metrics.k8s.io PodMetrics/NodeMetrics (metrics-server). Written in the `$defs` style of kubernetes-validate."""
+"""Schemas for the kinds the sandbox serves that are not built into Kubernetes: KEDA's ScaledObject (the spec and
+status of the keda.sh_scaledobjects.yaml CRD of KEDA 2.x, as its openAPIV3Schema has them; keda_crds.py makes the
+CRDs) and the metrics.k8s.io PodMetrics/NodeMetrics (metrics-server, in the `$defs` style of kubernetes-validate).
+crd_object() writes a one-version apiextensions.k8s.io/v1 CustomResourceDefinition the way controller-gen does."""
 from __future__ import annotations
 
 _S = {"type": "string"}
@@ -45,7 +46,7 @@ _TRIGGER = _obj({
     "metadata": {"type": "object", "additionalProperties": _S},
     "metricType": _S, "name": _S, "type": _S, "useCachedMetrics": _B,
 }, ("metadata", "type"))
-_SO_SPEC = _obj({
+SCALED_OBJECT_SPEC = _SO_SPEC = _obj({
     "advanced": _ADVANCED, "cooldownPeriod": _I,
     "fallback": _obj({"failureThreshold": _I, "replicas": _I, "useCurrentReplicas": _B},
                      ("failureThreshold", "replicas")),
@@ -54,7 +55,7 @@ _SO_SPEC = _obj({
     "scaleTargetRef": _obj({"apiVersion": _S, "envSourceContainerName": _S, "kind": _S, "name": _S}, ("name",)),
     "triggers": _arr(_TRIGGER),
 }, ("scaleTargetRef", "triggers"))
-_SO_STATUS = _obj({
+SCALED_OBJECT_STATUS = _SO_STATUS = _obj({
     "authenticationsTypes": _S, "compositeScalerName": _S,
     "conditions": _arr(_obj({"message": _S, "reason": _S, "status": _S, "type": _S}, ("status", "type"))),
     "externalMetricNames": _arr(_S),
@@ -70,13 +71,6 @@ _USAGE = {"type": "object", "additionalProperties": _QUANTITY}
 _CONTAINER_METRICS = _obj({"name": _S, "usage": _USAGE}, ("name", "usage"))
 
 DEFINITIONS: dict[str, dict] = {
-    "sh.keda.v1alpha1.ScaledObject": _obj(
-        _top("keda.sh/v1alpha1", "ScaledObject", metadata=_META, spec=_SO_SPEC, status=_SO_STATUS), ("spec",),
-        **{"x-kubernetes-group-version-kind": _gvk("keda.sh", "v1alpha1", "ScaledObject")}),
-    "sh.keda.v1alpha1.ScaledObjectList": _obj(
-        _top("keda.sh/v1alpha1", "ScaledObjectList", metadata=_LIST_META,
-             items=_arr({"$ref": "#/$defs/sh.keda.v1alpha1.ScaledObject"})), ("items",),
-        **{"x-kubernetes-group-version-kind": _gvk("keda.sh", "v1alpha1", "ScaledObjectList")}),
     "io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics": _obj(
         _top("metrics.k8s.io/v1beta1", "PodMetrics", metadata=_META, timestamp=_TIME, window=_S,
              containers=_arr(_CONTAINER_METRICS)), ("timestamp", "window", "containers"),
@@ -87,5 +81,33 @@ DEFINITIONS: dict[str, dict] = {
         **{"x-kubernetes-group-version-kind": _gvk("metrics.k8s.io", "v1beta1", "NodeMetrics")}),
 }
 
-# Kinds served from a CRD: no strategic merge patch, unknown fields are pruned (or rejected when Strict).
-CUSTOM_RESOURCE_GROUPS = frozenset({"keda.sh"})
+_API_VERSION_DOC = ("APIVersion defines the versioned schema of this representation of an object. Servers should "
+                    "convert recognized schemas to the latest internal value, and may reject unrecognized values. "
+                    "More info: https://git.k8s.io/community/contributors/devel/sig-architecture/"
+                    "api-conventions.md#resources")
+_KIND_DOC = ("Kind is a string value representing the REST resource this object represents. Servers may infer this "
+             "from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: "
+             "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds")
+
+
+def crd_object(*, group: str, kind: str, plural: str, short_names: list[str], scope: str, spec: dict,
+               status: dict, required: list[str], columns: list[dict], version: str = "v1alpha1",
+               labels: dict | None = None, annotations: dict | None = None) -> dict:
+    """A CustomResourceDefinition with one served and stored version, a status subresource and printer columns."""
+    schema = {"type": "object", "description": f"{kind} is the Schema for the {plural} API", "properties": {
+        "apiVersion": {"type": "string", "description": _API_VERSION_DOC},
+        "kind": {"type": "string", "description": _KIND_DOC},
+        "metadata": {"type": "object"}, "spec": spec, "status": status}}
+    if required:
+        schema["required"] = list(required)
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}", "labels": dict(labels or {}),
+                     "annotations": dict(annotations or {})},
+        "spec": {"group": group, "scope": scope,
+                 "names": {"kind": kind, "listKind": f"{kind}List", "plural": plural, "shortNames": short_names,
+                           "singular": kind.lower()},
+                 "versions": [{"name": version, "served": True, "storage": True, "schema": {"openAPIV3Schema": schema},
+                               "subresources": {"status": {}}, "additionalPrinterColumns": columns}],
+                 "conversion": {"strategy": "None"}},
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 
 from . import quantity, schemas
@@ -163,10 +164,14 @@ class Decoder:
 
     def _struct(self, value: dict, schema: dict, path: str, go_path: str, struct: str) -> dict:
         props = schema.get("properties") or {}
+        preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True  # a CRD schema's: kept, not pruned
         out = {}
         for key, item in value.items():
             if key not in props:
-                self.unknown.append(f"{path}.{key}" if path else key)
+                if preserve:
+                    out[key] = item
+                else:
+                    self.unknown.append(f"{path}.{key}" if path else key)
                 continue
             if self.typed and _plain_leaf(item, _info(props[key])):
                 out[key] = item  # the common case, without building paths
@@ -271,3 +276,67 @@ def _base64_error_offset(text: str) -> int:
         if ch not in alphabet:
             return i
     return len(text) - len(text) % 4
+
+
+# Go's encoding/json syntax errors for what Python's json module reports --------------------------------------------
+def _go_char(c: str) -> str:
+    """encoding/json's quoteChar: 'x', with \\' and \\" escaped, others as strconv.Quote would write them."""
+    if c == "'":
+        return "'\\''"
+    if c == '"':
+        return "'\"'"
+    if c.isprintable():
+        return f"'{c}'"
+    return "'" + json.dumps(c)[1:-1] + "'"
+
+
+def go_json_error(error: json.JSONDecodeError) -> str:
+    """The SyntaxError text Go's encoding/json gives for the same input (the common cases)."""
+    text, pos = error.doc, error.pos
+    if pos >= len(text.rstrip()) and error.msg != "Extra data":
+        return "unexpected end of JSON input"
+    char = _go_char(text[pos]) if pos < len(text) else ""
+    msg = error.msg
+    if msg.startswith("Invalid control character") or msg.startswith("Unterminated string"):
+        return f"invalid character {char} in string literal" if pos < len(text) else "unexpected end of JSON input"
+    if msg == "Extra data":
+        return f"invalid character {char} after top-level value"
+    if msg.startswith("Expecting property name"):
+        return f"invalid character {char} looking for beginning of object key string"
+    if msg == "Expecting ':' delimiter":
+        return f"invalid character {char} after object key"
+    if msg == "Expecting ',' delimiter":
+        opened = _innermost(text, pos)
+        return f"invalid character {char} after {'array element' if opened == '[' else 'object key:value pair'}"
+    if msg.startswith("Invalid \\escape") or msg.startswith("Invalid \\u"):
+        return f"invalid character {char} in string escape code"
+    return f"invalid character {char} looking for beginning of value"
+
+
+def _innermost(text: str, pos: int) -> str:
+    """The bracket that is open at `pos` ('{' or '['), ignoring those inside strings."""
+    stack, in_string, escaped = [], False, False
+    for c in text[:pos]:
+        if in_string:
+            escaped = (c == "\\") and not escaped
+            if c == '"' and not escaped:
+                in_string = False
+            continue
+        if c == '"':
+            in_string = True
+        elif c in "{[":
+            stack.append(c)
+        elif c in "}]" and stack:
+            stack.pop()
+    return stack[-1] if stack else "{"
+
+
+def summarize(data: bytes, max_length: int = 30) -> str:
+    """The apiserver's summarizeData: the body itself when it starts like an object, else its bytes in hex."""
+    if not data:
+        return "<empty>"
+    if data[:1] == b"{":
+        shown = data[:max_length].decode("utf-8", "replace")
+    else:
+        shown = data[:max_length].hex()
+    return shown + " ..." if len(data) > max_length else shown

@@ -4,7 +4,8 @@ plugins every real cluster runs on pods (ServiceAccount, DefaultTolerationSecond
 
 Each kind's registration (sandbox/registry/kinds/) names its set_*_defaults function; the Registry applies it on
 create and update. Not defaults (the registry does them): cluster IPs and node ports, uid/timestamps, pod status on
-create, namespace spec.finalizers. KEDA's ScaledObject CRD declares no defaults: the operator treats unset fields as
+create, namespace spec.finalizers. The admission plugins' additions (admit_pod) run after managedFields are
+computed, as on kube-apiserver, so that they are nobody's. KEDA's ScaledObject CRD declares no defaults: the operator treats unset fields as
 SCALED_OBJECT_DEFAULTS, so they are exported for controllers rather than written into objects."""
 from __future__ import annotations
 
@@ -39,10 +40,18 @@ def set_pod_defaults(pod: dict) -> None:
     for container in _items(spec.get("containers")) + _items(spec.get("initContainers")):
         _requests_from_limits(container)  # SetDefaults_Pod only: not for templates
     spec.setdefault("enableServiceLinks", True)
-    _admit_service_account(pod, spec)
+
+
+def admit_pod(pod: dict, old: dict | None) -> None:
+    """Two of the mutating admission plugins every real cluster runs on pods, after managedFields are computed (so
+    the fields they add have no manager): ServiceAccount (on create) and DefaultTolerationSeconds. Priority reads
+    the PriorityClasses: the pod's registration runs it (registry/kinds/pod.py)."""
+    spec = pod.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if old is None:
+        _admit_service_account(pod, spec)
     _admit_default_tolerations(spec)
-    spec.setdefault("priority", 0)  # Priority admission without a priorityClassName
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
 
 
 def _requests_from_limits(container: dict) -> None:

@@ -20,11 +20,36 @@ class StatusError(Exception):
         self.code, self.reason, self.message, self.details = code, reason, message, details
 
     def status(self) -> dict:
+        """metav1.Status in its Go field order (kind, apiVersion, metadata, status, message, reason, details, code;
+        details: name, group, kind, uid, causes, retryAfterSeconds), as clients that compare the text see it."""
         body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
-                **({"reason": self.reason} if self.reason else {}), "code": self.code}  # reason is omitempty
+                **({"reason": self.reason} if self.reason else {})}  # reason is omitempty
         if self.details is not None:
-            body["details"] = self.details
+            order = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+            body["details"] = {**{k: self.details[k] for k in order if k in self.details},
+                               **{k: v for k, v in self.details.items() if k not in order}}
+        body["code"] = self.code
         return body
+
+
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
+               "\\": "\\\\", '"': '\\"'}
+
+
+def _q(name: str) -> str:
+    r"""Go's %q (strconv.Quote), as these messages quote names: `"a\nb"` for a name holding a newline, `\x00` for
+    other control characters, printable Unicode as it is."""
+    out = []
+    for c in name:
+        if c in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[c])
+        elif c.isprintable():
+            out.append(c)
+        else:
+            code = ord(c)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
 
 
 def _qualified(group: str, plural: str) -> str:
@@ -39,18 +64,18 @@ def _details(name: str, group: str, plural: str) -> dict:
 
 
 def not_found(group: str, plural: str, name: str) -> StatusError:
-    return StatusError(404, "NotFound", f'{_qualified(group, plural)} "{name}" not found',
+    return StatusError(404, "NotFound", f'{_qualified(group, plural)} {_q(name)} not found',
                        _details(name, group, plural))
 
 
 def already_exists(group: str, plural: str, name: str) -> StatusError:
-    return StatusError(409, "AlreadyExists", f'{_qualified(group, plural)} "{name}" already exists',
+    return StatusError(409, "AlreadyExists", f'{_qualified(group, plural)} {_q(name)} already exists',
                        _details(name, group, plural))
 
 
 def conflict(group: str, plural: str, name: str, why: str) -> StatusError:
     return StatusError(409, "Conflict",
-                       f'Operation cannot be fulfilled on {_qualified(group, plural)} "{name}": {why}',
+                       f'Operation cannot be fulfilled on {_qualified(group, plural)} {_q(name)}: {why}',
                        _details(name, group, plural))
 
 
@@ -75,7 +100,7 @@ def invalid(group: str, kind: str, name: str, causes: list[Cause]) -> StatusErro
 
 
 def forbidden(group: str, plural: str, name: str, why: str) -> StatusError:
-    return StatusError(403, "Forbidden", f'{_qualified(group, plural)} "{name}" is forbidden: {why}',
+    return StatusError(403, "Forbidden", f'{_qualified(group, plural)} {_q(name)} is forbidden: {why}',
                        _details(name, group, plural))
 
 

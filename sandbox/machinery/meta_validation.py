@@ -8,7 +8,10 @@ from .resources import ResourceType
 
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 _NAME_RULES = {("", "Namespace"): names.dns1123_label, ("", "Service"): names.dns1035_label,
-               ("policy", "PodDisruptionBudget"): names.path_segment_name}
+               ("policy", "PodDisruptionBudget"): names.path_segment_name,
+               ("apiregistration.k8s.io", "APIService"): names.path_segment_name,  # then version.group
+               **{("rbac.authorization.k8s.io", kind): names.path_segment_name
+                  for kind in ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")}}
 _PREFIX_RULES = {names.path_segment_name: names.path_segment_prefix}  # else the name rule, a trailing '-' allowed
 _FINALIZER_CONFLICT = ("orphan", "foregroundDeletion")
 

@@ -8,11 +8,13 @@ Every function works on copies and returns a new dict; bad patches raise StatusE
 from __future__ import annotations
 
 import copy
+import json
+import re
 
 import jsonpatch
 import jsonpointer
 
-from . import crd_schemas, errors, schemas, strategic_merge_patch
+from . import errors, field_errors as fe, resources, schemas, strategic_merge_patch
 
 MAX_JSON_PATCH_OPERATIONS = 10000
 
@@ -116,8 +118,8 @@ def _merge(target, patch):
 
 # --- strategic merge patch ---------------------------------------------------------------------------------------
 def apply_strategic_merge_patch(obj: dict, patch, api_version: str, kind: str) -> dict:
-    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
-    if group in crd_schemas.CUSTOM_RESOURCE_GROUPS:  # CRDs carry no patch strategies: the server refuses
+    rt = resources.by_kind(api_version, kind) if isinstance(api_version, str) else None
+    if rt is not None and rt.custom:  # CRDs carry no patch strategies: the server refuses
         raise errors.StatusError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
                                  "accepted media types include: application/json-patch+json, "
                                  "application/merge-patch+json, application/apply-patch+yaml")
@@ -134,3 +136,37 @@ def apply_strategic_merge_patch(obj: dict, patch, api_version: str, kind: str) -
         raise errors.bad_request(str(e)) from None
     except RecursionError:
         raise errors.bad_request("the patch is nested too deeply") from None
+
+
+# --- a patch whose result does not decode -------------------------------------------------------------------------
+_UNMARSHAL = re.compile(r"cannot unmarshal (\w+) into Go (?:struct field \S+|value) of type (\S+)")
+_GO_KINDS = {"string": "string", "number": "float64", "bool": "bool", "array": "slice", "object": "map"}
+
+
+def _restore_error(decode_message: str) -> str:
+    """What runtime.DefaultUnstructuredConverter says where the decoder said `cannot unmarshal X into ... of type
+    T` (a strategic merge patch's result is converted from a map, not decoded from JSON)."""
+    found = _UNMARSHAL.search(decode_message)
+    if found is None:
+        return decode_message
+    kind, target = _GO_KINDS.get(found[1], found[1]), found[2]
+    if target.startswith("map["):
+        return f"cannot restore map from {kind}"
+    if target.startswith("[]"):
+        return f"cannot restore slice from {kind}"
+    if "." in target:
+        return f"cannot restore struct from: {kind}"
+    return decode_message
+
+
+def invalid_patch(patch_type: str, patch, patched, decode_message: str) -> errors.StatusError:
+    """422 Invalid on field `patch`, as the patch handler answers when the patched object cannot be decoded: a
+    strategic merge patch names the patch (%+v) and the converter's error, a JSON or merge patch the patched object
+    and the decoder's error."""
+    if patch_type == "application/strategic-merge-patch+json":
+        value, why = fe.go_v(patch), _restore_error(decode_message)
+    else:
+        value, why = json.dumps(patched, sort_keys=True, separators=(",", ":")), decode_message
+    cause = fe.invalid("patch", value, why)
+    return errors.StatusError(422, "Invalid", f' "" is invalid: patch: {cause.message}', {
+        "causes": [{"reason": cause.reason, "message": cause.message, "field": cause.field}]})

@@ -1,5 +1,6 @@
 """The OpenAPI definitions of Kubernetes v1.37 (shipped by kubernetes-validate as JSON schema `$defs`), plus the
-CRD schemas of the extensions the sandbox serves (crd_schemas.py). Loaded once, on first use; read-only."""
+schemas of metrics.k8s.io (crd_schemas.py) and those of the custom resources the served CRDs define (kept in step
+with resources.served_crds(): refreshed whenever the served types change). Loaded on first use; read-only."""
 from __future__ import annotations
 
 import functools
@@ -23,7 +24,7 @@ _REF_PREFIX = "#/$defs/"
 
 
 @functools.cache
-def _definitions() -> dict:
+def _builtin_definitions() -> dict:
     path = os.path.join(_package_dir("kubernetes_validate"), "kubernetes-json-schema",
                         SCHEMA_VERSION, "_definitions.json")
     with open(path, encoding="utf-8") as f:
@@ -32,8 +33,32 @@ def _definitions() -> dict:
     return defs
 
 
-@functools.cache
+_custom = {"generation": -1, "names": ()}
+
+
+def _definitions() -> dict:
+    """The definitions, with those of the served CRDs' custom resources brought up to date."""
+    from . import crd_structural, resources  # resources serves KEDA's CRDs on import: load it lazily
+    defs = _builtin_definitions()
+    if _custom["generation"] != resources.generation():
+        for name in _custom["names"]:
+            defs.pop(name, None)
+        added: dict = {}
+        for crd in resources.served_crds():
+            added.update(crd_structural.definitions(crd))
+        defs.update(added)
+        _custom.update(generation=resources.generation(), names=tuple(added))
+        _by_gvk_at.cache_clear()
+    return defs
+
+
 def _by_gvk() -> dict[tuple[str, str, str], str]:
+    defs = _definitions()
+    return _by_gvk_at(id(defs), _custom["generation"])
+
+
+@functools.cache
+def _by_gvk_at(_defs_id: int, _generation: int) -> dict[tuple[str, str, str], str]:
     index: dict[tuple[str, str, str], str] = {}
     for name, schema in _definitions().items():
         for gvk in schema.get("x-kubernetes-group-version-kind", ()):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import crd_schemas, crd_validation, decoding, errors, field_errors as fe, meta_validation, schemas
+from . import crd_validation, decoding, errors, field_errors as fe, meta_validation, schemas
 from .resources import ResourceType
 
 Rules = Callable[[dict, "dict | None"], "list[errors.Cause]"]  # a kind's own rules: (obj, old) -> causes
@@ -35,7 +35,7 @@ def decode(rt: ResourceType, obj: dict, field_validation: str = "Strict") -> lis
     name = schemas.definition_name(rt.api_version, rt.kind)
     if name is None:
         return []
-    decoder = decoding.Decoder(typed=rt.group not in crd_schemas.CUSTOM_RESOURCE_GROUPS)
+    decoder = decoding.Decoder(typed=not rt.custom)
     try:
         decoded = decoder.decode_object(obj, name)
     except decoding.DecodeError as e:
@@ -77,9 +77,8 @@ def _causes(rt: ResourceType, obj: dict, old: dict | None, rules: Rules | None,
 
 def custom_resource_rules(api_version: str, kind: str) -> Rules:
     """A custom resource's rules: its CRD's OpenAPI schema, as apiextensions-apiserver validates it."""
-    name = schemas.definition_name(api_version, kind)
-
     def rules(obj: dict, old: dict | None) -> list[errors.Cause]:
+        name = schemas.definition_name(api_version, kind)
         return crd_validation.validate(obj, schemas.definition(name)) if name else []
     return rules
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from .common import Column, Printer, age_column, age_of, as_dict, as_int, as_list, dig, doc, name_column, name_of, since
+from .common import Column, Printer, age_column, age_of, as_dict, as_int, as_list, dig, doc, name_column, name_of
 
 
 def _v1_metrics(hpa: dict) -> tuple[list, list]:
@@ -87,48 +87,6 @@ def _hpa_printer(api_version: str) -> Printer:
         Column("MaxPods", description=doc(spec, "maxReplicas")),
         Column("Replicas", description=doc(status, "currentReplicas")), age_column(),
     ), row)
-
-
-def _condition_status(obj: dict, kind: str):
-    for condition in as_list(obj, "status", "conditions"):
-        if isinstance(condition, dict) and condition.get("type") == kind:
-            return condition.get("status")
-    return None
-
-
-def _crd_cell(value, column_type: str):
-    """How the CRD table convertor turns a JSONPath result into a cell (missing values stay null)."""
-    if value is None:
-        return None
-    if column_type == "integer":
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-    if column_type == "string":
-        return value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
-    return value
-
-
-@functools.cache
-def scaled_object_printer() -> Printer:
-    """KEDA 2.16's additionalPrinterColumns for scaledobjects.keda.sh (Age is their `date` column)."""
-    columns = [
-        ("ScaleTargetKind", "string", lambda o: dig(o, "status", "scaleTargetKind")),
-        ("ScaleTargetName", "string", lambda o: dig(o, "spec", "scaleTargetRef", "name")),
-        ("Min", "integer", lambda o: dig(o, "spec", "minReplicaCount")),
-        ("Max", "integer", lambda o: dig(o, "spec", "maxReplicaCount")),
-        ("Ready", "string", lambda o: _condition_status(o, "Ready")),
-        ("Active", "string", lambda o: _condition_status(o, "Active")),
-        ("Fallback", "string", lambda o: _condition_status(o, "Fallback")),
-        ("Paused", "string", lambda o: _condition_status(o, "Paused")),
-        ("Triggers", "string", lambda o: dig(o, "status", "triggersTypes")),
-        ("Authentications", "string", lambda o: dig(o, "status", "authenticationsTypes")),
-    ]
-
-    def row(obj: dict, now: float, wide: bool) -> list:
-        cells = [name_of(obj)] + [_crd_cell(get(obj), kind) for _, kind, get in columns]
-        created = dig(obj, "metadata", "creationTimestamp")
-        return cells + [None if created is None else since(created, now)]
-
-    return Printer((name_column(), *(Column(name, kind) for name, kind, _ in columns), Column("Age", "date")), row)
 
 
 @functools.cache

@@ -8,7 +8,8 @@ discovery ask the registration; none of them names a kind.
     validate      its own validation rules, (obj, old) -> causes (machinery/*_validation.py), or None
     printer       the Table columns `kubectl get` shows (sandbox/printers/), a factory or {version: factory}
     field_labels  the fieldSelector labels its list and watch accept
-    scale         True when it serves /scale from spec.replicas, status.replicas and spec.selector
+    scale         True when it serves /scale from spec.replicas, status.replicas and spec.selector; a ScalePaths
+                  for a custom resource whose CRD declares the scale subresource
     storage       its own REST storage (Storage) for what it does beyond the generic store, or None
     singular      discovery's singularName when it is not the kind in lower case
     etcd_prefix   the key a real API server stores it under, when not its plural (quoted in storage errors)
@@ -29,6 +30,15 @@ from sandbox.printers.common import Printer
 from sandbox.registry.strategy import Strategy
 
 
+@dataclass(frozen=True)
+class ScalePaths:
+    """A CRD's scale subresource: where the replicas are asked for and reported, and where the status keeps the
+    label selector (a string there; built-in kinds have a metav1.LabelSelector at spec.selector)."""
+    spec_replicas: str = ".spec.replicas"
+    status_replicas: str = ".status.replicas"
+    label_selector: str = ""
+
+
 class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
@@ -45,9 +55,9 @@ class Storage:
         get(rt, namespace, name) / list(rt, namespace, label_selector, field_selector)   reads from elsewhere
         create(rt, namespace, obj)                     answered, never stored (the decoded body in, the answer out)
         delete(rt, obj, changed, dry_run)              a deletion of its own
-        admit(rt, obj, old, dry_run)                   the kind's admission plugins that read other objects (old None
-                                                       on create): before the defaults (none of them reads a
-                                                       defaulted field) and validation; may change obj or refuse it
+        admit(rt, obj, old, dry_run)                   the kind's mutating admission plugins (old None on create):
+                                                       after the defaults and managedFields (what they add has no
+                                                       manager), before validation; may change obj or refuse it
         begin_create(rt, obj, dry_run) / begin_update(rt, new, old, dry_run)   before the write, may refuse it
         after_delete(obj)                              after the object left the store
     """
@@ -68,7 +78,7 @@ class Kind:
     validate: Callable[[dict, dict | None], list[Cause]] | None = MISSING
     printer: Callable[[], Printer] | Mapping[str, Callable[[], Printer]] = MISSING
     field_labels: tuple[str, ...] = MISSING
-    scale: bool = MISSING
+    scale: "bool | ScalePaths" = MISSING
     storage: type[Storage] | None = MISSING
     singular: str = ""
     etcd_prefix: str = ""

@@ -226,15 +226,15 @@ class Registry(UpdateMixin, DeletionMixin, SubresourceMixin, EvictionMixin):
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = self.clock.timestamp()
         kind.strategy.prepare_for_create(obj)
-        admit = self._own["admit"].get(rt.storage_key)
-        if admit is not None:
-            admit(rt, obj, None, options.dry_run)
         kind.default(obj)
+        if not _applied:  # managedFields before admission, as the create handler computes them
+            obj = self._record(rt, None, obj, options.field_manager)
+        admit = self._own["admit"].get(rt.storage_key)
+        if admit is not None:  # mutating admission: what it adds has no manager
+            admit(rt, obj, None, options.dry_run)
         kind.check(rt, obj)
         if self.store.get(rt.storage_key, ns, name) is not None:
             raise errors.already_exists(rt.group, rt.plural, name)
-        if not _applied:
-            obj = self._record(rt, None, obj, options.field_manager)
         begin = self._own["begin_create"].get(rt.storage_key)
         if begin is not None:
             begin(rt, obj, options.dry_run)

@@ -10,6 +10,7 @@ from typing import AsyncIterator
 from sandbox.machinery import errors, labels, patching, resources
 from sandbox.machinery.errors import Cause
 from sandbox.machinery.resources import ResourceType
+from sandbox.registry.kind import ScalePaths
 from sandbox.registry.options import WriteOptions
 from sandbox.registry.kubelet_connection import LogOptions, NodeError
 from sandbox.registry.patch_types import APPLY_PATCH, JSON_PATCH, MERGE_PATCH
@@ -21,12 +22,12 @@ class SubresourceMixin:
 
     def _serves_scale(self, rt: ResourceType) -> bool:
         kind = self.kind(rt)
-        return kind.scale is True
+        return kind.scale is True or isinstance(kind.scale, ScalePaths)
 
     def get_scale(self, rt: ResourceType, namespace: str | None, name: str) -> dict:
         if not self._serves_scale(rt):
             raise errors.not_found(rt.group, f"{rt.plural}/scale", name)
-        return _scale_of(self.get(rt, namespace, name))
+        return _scale_of(self.get(rt, namespace, name), self.kind(rt).scale)
 
     def _update_scale(self, rt, namespace, name, body, options: WriteOptions) -> dict:
         if not self._serves_scale(rt):
@@ -45,8 +46,9 @@ class SubresourceMixin:
                 "FieldValueInvalid")])
         new = json.loads(dumps(old))
         new["metadata"]["resourceVersion"] = meta.get("resourceVersion") or ""
-        new.setdefault("spec", {})["replicas"] = replicas
-        return _scale_of(self._write_update(rt, old, new, "", options))
+        paths = self.kind(rt).scale
+        _set_path(new, paths.spec_replicas if isinstance(paths, ScalePaths) else ".spec.replicas", replicas)
+        return _scale_of(self._write_update(rt, old, new, "", options), paths)
 
     def _patch_scale(self, rt, namespace, name, patch_type, patch, options: WriteOptions) -> dict:
         scale = self.get_scale(rt, namespace, name)
@@ -104,19 +106,46 @@ class SubresourceMixin:
         return _passed_on(stream, name)
 
 
-def _scale_of(obj: dict) -> dict:
+def _get_path(obj, path: str):
+    for key in path.strip(".").split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _set_path(obj: dict, path: str, value) -> None:
+    keys = path.strip(".").split(".")
+    for key in keys[:-1]:
+        if not isinstance(obj.get(key), dict):
+            obj[key] = {}
+        obj = obj[key]
+    obj[keys[-1]] = value
+
+
+def _scale_of(obj: dict, paths=True) -> dict:
     meta = obj["metadata"]
-    spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    selector = spec.get("selector")
-    scale_status: dict = {"replicas": status.get("replicas", 0)}
-    if selector:
-        if not {"matchLabels", "matchExpressions"} & set(selector):  # an equality selector (ReplicationControllers)
-            selector = {"matchLabels": selector}
-        scale_status["selector"] = labels.format_label_selector(selector)
+    scale_status: dict = {}
+    if isinstance(paths, ScalePaths):  # a custom resource: its CRD's paths, the selector already a string
+        spec_replicas = _get_path(obj, paths.spec_replicas)
+        scale_status["replicas"] = _get_path(obj, paths.status_replicas) or 0
+        selector = _get_path(obj, paths.label_selector) if paths.label_selector else None
+        if isinstance(selector, str) and selector:
+            scale_status["selector"] = selector
+        spec_replicas = spec_replicas if isinstance(spec_replicas, int) else 0
+    else:
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        spec_replicas = spec.get("replicas", 1)
+        scale_status["replicas"] = status.get("replicas", 0)
+        selector = spec.get("selector")
+        if selector:
+            if not {"matchLabels", "matchExpressions"} & set(selector):  # an equality selector (ReplicationControllers)
+                selector = {"matchLabels": selector}
+            scale_status["selector"] = labels.format_label_selector(selector)
     return {"kind": "Scale", "apiVersion": "autoscaling/v1",
             "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
                          if k in meta},
-            "spec": {"replicas": spec.get("replicas", 1)}, "status": scale_status}
+            "spec": {"replicas": spec_replicas}, "status": scale_status}
 
 
 # pods/log: kube-apiserver's side ----------------------------------------------------------------------------------

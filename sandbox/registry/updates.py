@@ -46,8 +46,13 @@ class UpdateMixin:
         if raw is None:
             raise errors.not_found(rt.group, rt.plural, name)
         old = self._out(rt, json.loads(raw))
-        new = self._patched(rt, old, patch_type, patch)
-        new = self._decode(rt, new, options)
+        patched = self._patched(rt, old, patch_type, patch)
+        try:
+            new = self._decode(rt, patched, options)
+        except errors.StatusError as e:
+            if e.code == 400 and "cannot be handled as" in e.message and "strict decoding" not in e.message:
+                raise patching.invalid_patch(patch_type, patch, patched, e.message) from None
+            raise
         self._check_identity(rt, namespace, name, new)
         return self._write_update(rt, old, new, subresource, options)
 
@@ -96,7 +101,7 @@ class UpdateMixin:
         name, ns = old["metadata"]["name"], old["metadata"].get("namespace", "")
         meta = new["metadata"]
         wanted_rv = meta.get("resourceVersion")
-        if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
+        if wanted_rv and wanted_rv != "0" and wanted_rv != old["metadata"]["resourceVersion"]:  # "0": unconditional
             raise errors.conflict(rt.group, rt.plural, name, errors.STALE_OBJECT)
         if meta.get("uid") and meta["uid"] != old["metadata"]["uid"]:
             raise errors.conflict(rt.group, rt.plural, name, errors.storage_invalid_object(
@@ -111,13 +116,13 @@ class UpdateMixin:
                 raise errors.method_not_allowed()
         else:
             kind.strategy.prepare_for_update(rt, new, old)
-        admit = self._own["admit"].get(rt.storage_key)
-        if admit is not None and not subresource:
-            admit(rt, new, old, options.dry_run)
         kind.default(new)
-        kind.check(rt, new, old)
-        if not recorded:
+        if not recorded:  # managedFields before admission, as the update handler computes them
             new = self._record(rt, old, new, options.field_manager, subresource)
+        admit = self._own["admit"].get(rt.storage_key)
+        if admit is not None and not subresource:  # mutating admission: what it adds has no manager
+            admit(rt, new, old, options.dry_run)
+        kind.check(rt, new, old)
         begin = self._own["begin_update"].get(rt.storage_key)
         if begin is not None and not subresource:
             begin(rt, new, old, options.dry_run)

@@ -78,7 +78,7 @@ def event(pod_name, reason, message, when="2026-05-01T11:59:50Z"):
 def shown(plural: str, objects: list[dict], now, *, wide: bool = False, namespace: str | None = None) -> Table:
     """What show() displays for these objects: the Table the server builds (its printers), rendered by the helpers
     (`now` is a datetime)."""
-    rt = JOBS if plural == "jobs" else next(r for r in resources.RESOURCES if r.plural == plural
+    rt = JOBS if plural == "jobs" else next(r for r in resources.served() if r.plural == plural
                                             and r.group in ("", "apps"))
     served = server_tables.table(rt, objects, wide=True, now=now.timestamp(),
                                  printer=job_printer() if rt is JOBS else None)

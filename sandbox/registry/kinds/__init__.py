@@ -8,32 +8,43 @@ when a served kind is not registered or leaves a piece out.
 """
 from __future__ import annotations
 
-from sandbox.machinery import fields
+from sandbox.machinery import fields, resources
 from sandbox.machinery.resources import RESOURCES, ResourceType
+from sandbox.registry import custom_resources
 from sandbox.registry.kind import Kind
 from sandbox.registry.kinds import (configmap, deployment, endpoints, endpointslice, event, horizontalpodautoscaler,
                                     metrics, namespace, node, pod, poddisruptionbudget, replicaset, reviews,
-                                    scaledobject, secret, service, serviceaccount)
+                                    secret, service, serviceaccount)
 from sandbox.registry.kinds import cronjob, job  # batch/v1
 from sandbox.registry.kinds import (controllerrevision, daemonset, persistentvolume, persistentvolumeclaim,
                                     priorityclass, replicationcontroller, statefulset, storageclass)  # apps-kinds
+from sandbox.registry.kinds import (apiservice, clusterrole, clusterrolebinding,  # issue 11, api-kinds
+                                    customresourcedefinition, role, rolebinding)
 
 KINDS: tuple[Kind, ...] = (
     namespace.KIND, node.KIND, pod.KIND, configmap.KIND, secret.KIND, service.KIND, endpoints.KIND, event.KIND,
     serviceaccount.KIND, deployment.KIND, replicaset.KIND, horizontalpodautoscaler.KIND, poddisruptionbudget.KIND,
-    endpointslice.KIND, *metrics.KINDS, scaledobject.KIND, *reviews.KINDS,
+    endpointslice.KIND, *metrics.KINDS, *reviews.KINDS,
     job.KIND, cronjob.KIND,  # batch/v1
     # issue 11, apps-kinds
     statefulset.KIND, daemonset.KIND, controllerrevision.KIND, replicationcontroller.KIND, persistentvolume.KIND,
     persistentvolumeclaim.KIND, storageclass.KIND, priorityclass.KIND,
+    # issue 11, api-kinds (KEDA's ScaledObject is a custom resource now: registry/custom_resources.py)
+    clusterrolebinding.KIND, clusterrole.KIND, rolebinding.KIND, role.KIND, apiservice.KIND,
+    customresourcedefinition.KIND,
 )
 _BY_STORAGE_KEY: dict[str, Kind] = {rt.storage_key: kind for kind in KINDS
                                     if isinstance(kind.types, tuple) for rt in kind.types}
 
 
 def of(rt: ResourceType) -> Kind | None:
-    """The registration of the kind `rt` is a version of; None for a type the sandbox does not serve."""
-    return _BY_STORAGE_KEY.get(rt.storage_key)
+    """The registration of the kind `rt` is a version of; None for a type the sandbox does not serve. A type a
+    CustomResourceDefinition serves is registered from it while it is served (registry/custom_resources.py)."""
+    kind = _BY_STORAGE_KEY.get(rt.storage_key)
+    if kind is not None:
+        return kind
+    served = next((t for t in resources.served() if t.custom and t.storage_key == rt.storage_key), None)
+    return custom_resources.kind_for(served) if served is not None else None
 
 
 def problems() -> list[str]:

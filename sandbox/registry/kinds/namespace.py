@@ -1,13 +1,17 @@
 """Namespaces (pkg/registry/core/namespace): created Active with the `kubernetes` finalizer; spec.finalizers change
 only through /finalize; DELETE marks them Terminating, and they go once the namespace controller has emptied them
-and removed the finalizer (their own REST storage's Delete)."""
+and removed the finalizer (their own REST storage's Delete). default, kube-system and kube-public may not be
+deleted (403, as the NamespaceLifecycle admission plugin refuses it)."""
 from __future__ import annotations
 
-from sandbox.machinery import defaults, resources
+from sandbox.machinery import defaults, errors, resources
 from sandbox.machinery.resources import ResourceType
 from sandbox.printers import cluster
 from sandbox.registry.kind import Kind, Storage
 from sandbox.registry.strategy import Strategy
+
+
+IMMORTAL = ("default", "kube-system", "kube-public")  # NamespaceLifecycle's immortalNamespaces
 
 
 class NamespaceStrategy(Strategy):
@@ -44,6 +48,8 @@ class NamespaceStorage(Storage):
     def delete(self, rt: ResourceType, obj: dict, changed: bool, dry_run: bool) -> dict:
         registry = self.registry  # this storage is part of the Registry: it writes through the Registry's helpers
         meta = obj["metadata"]
+        if meta["name"] in IMMORTAL:  # the NamespaceLifecycle admission plugin, before the storage
+            raise errors.forbidden("", "namespaces", meta["name"], "this namespace may not be deleted")
         if not meta.get("deletionTimestamp"):
             meta["deletionTimestamp"] = registry.clock.timestamp()
             meta["deletionGracePeriodSeconds"] = 0

@@ -40,11 +40,13 @@ class PodStrategy(Strategy):
 
 class PodStorage(Storage):
     def admit(self, rt: ResourceType, obj: dict, old: dict | None, dry_run: bool) -> None:
-        """The Priority admission plugin: on create, spec.priority from the pod's PriorityClass (or the global
-        default class); on update, the priority it set is kept."""
+        """The pod admission plugins, run after managedFields (their additions have no manager): ServiceAccount and
+        DefaultTolerationSeconds (machinery/defaults.admit_pod), and Priority: on create, spec.priority from the
+        pod's PriorityClass (or the global default class); on update, the priority it set is kept."""
         spec = obj.get("spec")
         if not isinstance(spec, dict):
             return
+        defaults.admit_pod(obj, old)
         if old is not None:
             for key in ("priority", "preemptionPolicy"):
                 if spec.get(key) is None and (old.get("spec") or {}).get(key) is not None:

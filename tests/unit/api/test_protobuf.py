@@ -123,3 +123,20 @@ def test_a_budget_keeps_an_explicit_zero_and_percentages():
     spec = field(1, percent) + field(3, zero) + field(4, "AlwaysAllow")
     decoded = protobuf.decode(envelope("policy/v1", "PodDisruptionBudget", field(1, field(1, "b")) + field(2, spec)))
     assert decoded["spec"] == {"minAvailable": "25%", "maxUnavailable": 0, "unhealthyPodEvictionPolicy": "AlwaysAllow"}
+
+
+def test_rbac_objects_as_kubectl_create_role_and_rolebinding_send_them():
+    rule = field(1, "get") + field(1, "list") + field(2, "") + field(3, "pods") + field(4, "a")
+    role = protobuf.decode(envelope("rbac.authorization.k8s.io/v1", "Role", field(1, field(1, "r")) + field(2, rule)))
+    assert role["rules"] == [{"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"],
+                              "resourceNames": ["a"]}]
+    subject = field(1, "User") + field(2, "rbac.authorization.k8s.io") + field(3, "alice")
+    ref = field(1, "rbac.authorization.k8s.io") + field(2, "ClusterRole") + field(3, "view")
+    binding = protobuf.decode(envelope("rbac.authorization.k8s.io/v1", "ClusterRoleBinding",
+                                       field(1, field(1, "b")) + field(2, subject) + field(3, ref)))
+    assert binding["subjects"] == [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"}]
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}
+    selector = field(1, field(1, "agg") + field(2, "true"))
+    aggregated = protobuf.decode(envelope("rbac.authorization.k8s.io/v1", "ClusterRole",
+                                          field(1, field(1, "c")) + field(3, field(1, selector))))
+    assert aggregated["aggregationRule"] == {"clusterRoleSelectors": [{"matchLabels": {"agg": "true"}}]}

@@ -13,8 +13,8 @@ from sandbox.registry.rest import Registry
 from sandbox.storage.store import Store
 from tests.waiting import wait_until_async
 
-KINDS = {rt.plural if not rt.group else f"{rt.plural}.{rt.group}": rt for rt in resources.RESOURCES
-         if rt.version == resources.PREFERRED_VERSIONS[rt.group]}
+KINDS = {rt.plural if not rt.group else f"{rt.plural}.{rt.group}": rt for rt in resources.served()
+         if rt.version == resources.preferred_version(rt.group)}
 
 
 def rt(name: str):

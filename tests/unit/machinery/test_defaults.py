@@ -27,12 +27,19 @@ def test_pod_spec_defaults():
                                                                                  "default-scheduler")
     assert (spec["terminationGracePeriodSeconds"], spec["securityContext"], spec["enableServiceLinks"]) == (30, {},
                                                                                                             True)
-    assert (spec["serviceAccountName"], spec["serviceAccount"], spec["priority"]) == ("default", "default", 0)
     container = spec["containers"][0]
     assert container["imagePullPolicy"] == "Always"
     assert container["terminationMessagePath"] == "/dev/termination-log"
     assert container["terminationMessagePolicy"] == "File"
     assert container["ports"][0]["protocol"] == "TCP"
+    assert "serviceAccountName" not in spec and "tolerations" not in spec, "admission's, not defaults"
+
+
+def test_pod_admission_adds_what_the_plugins_add():
+    obj = applied("v1", "Pod", pod())
+    defaults.admit_pod(obj, None)
+    spec, container = obj["spec"], obj["spec"]["containers"][0]
+    assert (spec["serviceAccountName"], spec["serviceAccount"]) == ("default", "default")
     token = [v for v in spec["volumes"] if v["name"].startswith("kube-api-access-")]
     assert len(token) == 1 and container["volumeMounts"][0]["name"] == token[0]["name"]
     assert {t["key"] for t in spec["tolerations"]} == {"node.kubernetes.io/not-ready",
@@ -124,3 +131,4 @@ def test_secret_string_data_is_merged_into_data():
     secret = applied("v1", "Secret", {"stringData": {"password": "hunter2"}, "data": {"user": "YWRtaW4="}})
     assert secret["data"] == {"user": "YWRtaW4=", "password": "aHVudGVyMg=="}
     assert "stringData" not in secret
+

@@ -15,5 +15,5 @@ from sandbox.registry import kinds
     ("keda.sh", "scaledobjects", "shop", "/registry/keda.sh/scaledobjects/shop/web"),
 ])
 def test_etcd_keys_follow_kube_apiserver_prefixes(group, plural, namespace, key):
-    rt = next(rt for rt in resources.RESOURCES if (rt.group, rt.plural) == (group, plural))
+    rt = next(rt for rt in resources.served() if (rt.group, rt.plural) == (group, plural))
     assert kinds.of(rt).etcd_key(rt, namespace, "web") == key

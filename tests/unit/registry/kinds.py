@@ -3,5 +3,5 @@ from sandbox.machinery import resources
 
 
 def rt(plural, group="", version=None):
-    version = version or resources.PREFERRED_VERSIONS[group]
+    version = version or resources.preferred_version(group)
     return resources.lookup(group, version, plural)
