@@ -44,16 +44,22 @@ def plan(chapter: int, chapters: dict[int, list[dict]]) -> tuple[list[dict], lis
     return list(latest.values()), list(later.values())
 
 
+def _shape(containers: list[dict]) -> list[tuple]:
+    """What server-side apply cannot take back: each container by name with the names of its variables."""
+    return [(c["name"], [e.get("name") for e in c.get("env") or []]) for c in containers]
+
+
 def _reset_containers(conn: Connection, obj: dict, namespace: str) -> None:
     """Server-side apply only removes what the workshop's field manager set; a sidecar added with
-    `kubectl apply` or `kubectl edit` would survive. Put the containers list back exactly when it differs."""
+    `kubectl apply` or `kubectl edit`, or a variable added with `kubectl set env` (chapter 08 does), would survive.
+    Put the containers list back exactly when it differs."""
     if obj["kind"] != "Deployment":
         return
     res = conn.api.resource(obj["apiVersion"], obj["kind"])
     live = conn.api.read(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace)
     want = obj["spec"]["template"]["spec"]["containers"]
     have = ((live or {}).get("spec") or {}).get("template", {}).get("spec", {}).get("containers") or []
-    if live is None or [c["name"] for c in have] == [c["name"] for c in want]:
+    if live is None or _shape(have) == _shape(want):
         return
     conn.api.request("PATCH", res.path(namespace, obj["metadata"]["name"]),
                      body=[{"op": "replace", "path": "/spec/template/spec/containers", "value": want}],

@@ -20,6 +20,14 @@ _ALNUM = "bcdfghjklmnpqrstvwxz2456789"
 PATTERNS: list[tuple[str, str]] = [
     # First: a chart's points, axes and times depend on timing; what is drawn is checked by the helpers' tests.
     (rf'(?s)<svg [^>]*class="{CHART_CLASS}".*?</svg>', "LIVE-CHART"),
+    # Chapter 08 (kubectl describe, get events, rollout status, top): what a pod's life leaves behind.
+    (r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}\b", "DATE"),
+    (r"\bcontainerd://[0-9a-f]{64}\b", "containerd://CONTAINER-ID"),
+    (rf"\bkube-api-access-[{_ALNUM}]{{5}}\b", "kube-api-access-SUFFIX"),  # the service account token's volume
+    (r"\bsandbox-worker\d*\b", "sandbox-worker-N"),  # where the scheduler put a pod
+    (r"\b(\d+[smhd](?:\d+[smh])?) \(x\d+ over \d+[smhd](?:\d+[smh])?\)", r"\1"),  # an event's repeats so far
+    (r'(?m)^Waiting for deployment "[^"]+" (?:rollout to finish|spec update to be observed).*\n', ""),  # progress
+    (r"(?m)^(\S+ +)\d+m( +)\d+Mi( *)$", r"\1CPU\2MEMORY\3"),  # a row of kubectl top pods
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "TIMESTAMP"),
     (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "UID"),
     (r'resourceVersion: "\d+"', 'resourceVersion: "RV"'),
