@@ -25,8 +25,12 @@ PATTERNS: list[tuple[str, str]] = [
     (r"\bcontainerd://[0-9a-f]{64}\b", "containerd://CONTAINER-ID"),
     (rf"\bkube-api-access-[{_ALNUM}]{{5}}\b", "kube-api-access-SUFFIX"),  # the service account token's volume
     (r"\bsandbox-worker\d*\b", "sandbox-worker-N"),  # where the scheduler put a pod
+    (rf"\b(containo-[a-z0-9-]+?)-[{_ALNUM}]{{6,10}}-[{_ALNUM}]{{5}}_", r"\1-HASH-SUFFIX_"),  # <pod>_<namespace>(uid)
     (r"\b(\d+[smhd](?:\d+[smh])?) \(x\d+ over \d+[smhd](?:\d+[smh])?\)", r"\1"),  # an event's repeats so far
     (r'(?m)^Waiting for deployment "[^"]+" (?:rollout to finish|spec update to be observed).*\n', ""),  # progress
+    # A probe that ran before the program listened (a process starts in its own time, at any time scale).
+    (r'(?m)^.*\b(?:Readiness|Liveness|Startup) probe failed: Get "[^"\n]*": dial tcp [^\n]*: connect: '
+     r"connection refused\n", ""),
     (r"(?m)^(\S+ +)\d+m( +)\d+Mi( *)$", r"\1CPU\2MEMORY\3"),  # a row of kubectl top pods
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "TIMESTAMP"),
     (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "UID"),
