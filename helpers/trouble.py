@@ -20,7 +20,8 @@ from . import checks, diagnose, manifests, selectors
 from .chapters import plan
 from .cluster import current, friendly
 from .errors import NoSuchKind, WorkshopError
-from .progress import Progress
+from .progress import Progress, quietly
+from .scaling import wait_for_autoscaler
 from .wait import DEFAULT_TIMEOUT, State, finish_wait, ready_endpoints, watch_until
 
 CHAPTER = 8  # the chapter whose checkpoint check_recovered() is
@@ -180,14 +181,34 @@ def expected_objects(conn, namespace: str) -> list[dict]:
     return [manifests.localize(o, namespace, namespaced) for o in wanted]
 
 
+def _let_autoscalers_read_their_metrics(conn, namespace: str, want: list[dict], timeout: float) -> None:
+    """An HPA reads the metrics of new pods one or two syncs (15 s each) after a rollout, and a new HPA needs its
+    first sync: nothing is broken meanwhile. Wait for that, quietly and at most `timeout` seconds; what is still
+    missing then is judged with the rest."""
+    for obj in want:
+        name = obj["metadata"]["name"]
+        if obj["kind"] != "HorizontalPodAutoscaler" or conn.api.read(obj["apiVersion"], obj["kind"], name,
+                                                                       namespace) is None:
+            continue
+        with quietly():
+            try:
+                wait_for_autoscaler(name, namespace=namespace, timeout=timeout)
+            except WorkshopError:
+                pass
+
+
 @friendly
-def check_recovered(namespace: str | None = None) -> None:
+def check_recovered(namespace: str | None = None, *, settle: float = 60) -> None:
     """Chapter 8 checkpoint: everything is healthy again. Every object the earlier chapters build is there and
     working (each Deployment rolled out, each Service with ready endpoints, the autoscalers reading their metrics)
-    and no pod of the namespace is stuck (Pending, ImagePullBackOff, CrashLoopBackOff, not ready)."""
+    and no pod of the namespace is stuck (Pending, ImagePullBackOff, CrashLoopBackOff, not ready).
+
+    Right after a rollout the HPA needs a sync to read the new pods' metrics: the checkpoint waits for that first
+    (at most `settle` seconds)."""
     conn = current()
     namespace = namespace or conn.namespace
     want = expected_objects(conn, namespace)
+    _let_autoscalers_read_their_metrics(conn, namespace, want, settle)
     snap = checks.snapshot(conn, namespace, ((o["apiVersion"], o["kind"]) for o in want))
     problems = recovery_problems(want, snap)
     title = f"Chapter {CHAPTER} checkpoint (everything healthy again)"
