@@ -22,6 +22,7 @@ from .cluster import current, friendly
 from .errors import NoSuchKind, WorkshopError
 from .progress import Progress, quietly
 from .scaling import wait_for_autoscaler
+from .simulation import is_simulated
 from .wait import DEFAULT_TIMEOUT, State, finish_wait, ready_endpoints, watch_until
 
 CHAPTER = 8  # the chapter whose checkpoint check_recovered() is
@@ -74,6 +75,13 @@ def describe(name: str, problem: Problem) -> str:
     return f"pod/{name}: container {problem.container} is in {problem.reason} (its image failed to pull {times})"
 
 
+def _refuse_on_simulated_runtime(conn, why: str) -> None:
+    if is_simulated(conn):
+        raise WorkshopError(f"This sandbox runs with --runtime simulated: {why}, so this would wait for nothing. "
+                            "Restart it with the process runtime (the default): `workshop sandbox stop`, then run "
+                            "connect() again.")
+
+
 def _pod_events(conn, namespace: str, name: str) -> list[dict]:
     return conn.api.items("v1", "Event", namespace, field_selector=f"involvedObject.name={name}")
 
@@ -94,6 +102,8 @@ def wait_for_problem(selector: str | dict, problem: str, *, failures: int = 1, n
     if problem not in PROBLEMS:
         raise WorkshopError(f"{problem!r} is not a problem wait_for_problem() knows: use one of {', '.join(PROBLEMS)}")
     conn = current()
+    if problem == "CrashLoopBackOff":
+        _refuse_on_simulated_runtime(conn, "a simulated container never exits on its own, so it never crashes")
     namespace = namespace or conn.namespace
     query = selectors.to_query(selector)
     progress = Progress(f"a pod of {query} in {problem}")
@@ -136,6 +146,7 @@ def wait_for_unready(service: str, *, namespace: str | None = None, timeout: flo
     wait_for_unready("containo-orders-frontend")
     """
     conn = current()
+    _refuse_on_simulated_runtime(conn, "a simulated container's readiness probe passes and never fails")
     namespace = namespace or conn.namespace
     progress = Progress(f"every endpoint of service/{service} to be not ready")
 

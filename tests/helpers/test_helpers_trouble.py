@@ -157,3 +157,14 @@ def test_ensure_chapter_takes_back_a_variable_added_with_kubectl_set_env(learner
     live = learner.api.read("apps/v1", "Deployment", "containo-orders-frontend", learner.namespace)
     [validator] = [c for c in live["spec"]["template"]["spec"]["containers"] if c["name"] == "orders-validator"]
     assert [e["name"] for e in validator["env"]] == ["VALIDATOR_PORT", "ORDER_LIMIT"]
+
+
+@pytest.mark.sandbox
+def test_on_a_simulated_runtime_the_waits_that_need_a_process_say_so_at_once(learner):
+    for wait in (lambda: helpers.wait_for_problem("service=api", "CrashLoopBackOff", timeout=5),
+                 lambda: helpers.wait_for_unready("containo-orders-frontend", timeout=5)):
+        with pytest.raises(helpers.WorkshopError, match="This sandbox runs with --runtime simulated: .* so this "
+                                                        "would wait for nothing"):
+            wait()
+    with pytest.raises(helpers.WorkshopError, match="'Pending' is not a problem wait_for_problem"):
+        helpers.wait_for_problem("service=api", "Pending")
