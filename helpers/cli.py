@@ -1,6 +1,7 @@
 """`workshop`: the command line for learners and instructors.
 
     workshop lab                 the sandbox (started if needed) and JupyterLab on notebooks/
+    workshop env                 `export` lines that point a shell's kubectl at the workshop's cluster
     workshop up --kind           a real kind cluster with the app image, metrics-server, KEDA, a load balancer
     workshop check [--kind]      preflight: is this machine ready? (each failure with its fix)
     workshop reset --to 04       bring the cluster to the state chapter 04 starts from
@@ -20,8 +21,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import kind, preflight
-from .cluster import environment, namespace_for
+from . import kind, lab, preflight
+from .cluster import context_learner, default_kubeconfig, environment, namespace_for
+from .guard import KIND_CONTEXT, SANDBOX_CONTEXT
 from .errors import WorkshopError
 
 REPO = kind.REPO
@@ -71,12 +73,18 @@ def _start_sandbox(args: argparse.Namespace):
     return status
 
 
-def _env_for(args: argparse.Namespace) -> dict[str, str]:
-    """Resolve the cluster of args (starting the sandbox when it is the choice) and export it for the helpers."""
+def _env_for(args: argparse.Namespace, *, terminal: bool = False) -> dict[str, str]:
+    """Resolve the cluster of args (starting the sandbox when it is the choice) and export it for the helpers;
+    with `terminal`, also what a shell's kubectl needs (helpers.lab.terminal_environment)."""
     choice = cluster_choice(args)
     kubeconfig = _start_sandbox(args).kubeconfig if choice == "sandbox" else None
     env = environment(choice, kubeconfig=kubeconfig, context=getattr(args, "context", None),
                       learner=getattr(args, "learner", None), time_scale=getattr(args, "time_scale", 1.0))
+    if terminal:
+        context = {"sandbox": SANDBOX_CONTEXT, "kind": KIND_CONTEXT}.get(choice) or args.context
+        source = str(kubeconfig) if kubeconfig else default_kubeconfig()
+        learner = getattr(args, "learner", None) or context_learner(source, context)
+        env.update(lab.terminal_environment(context, namespace_for(learner), source))
     os.environ.update(env)
     return env
 
@@ -140,14 +148,37 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    env = _env_for(args)
-    command = lab_command(port=args.port, browser=not args.no_browser)
-    print(f"JupyterLab on {NOTEBOOKS} with " + " ".join(f"{k}={v}" for k, v in sorted(env.items())))
+    env = _env_for(args, terminal=True)
+    lab.install_overrides()  # JupyterLab's news prompt off (helpers/jupyter/overrides.json)
+    command = lab_command(port=args.port, browser=not args.no_browser) + lab.server_arguments()
+    shown = {k: v for k, v in env.items() if k not in ("PATH", lab.KUBECONFIG_ENV)}
+    print(f"JupyterLab on {NOTEBOOKS} with " + " ".join(f"{k}={v}" for k, v in sorted(shown.items())))
     print("$ " + " ".join(command))
     try:
         return subprocess.call(command, env={**os.environ, **env}, cwd=NOTEBOOKS)
     except KeyboardInterrupt:
         return 130
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    """Print `export` lines for a shell: eval "$(workshop env)" (binder/start does, before JupyterLab starts)."""
+    import contextlib
+    import shlex
+
+    with contextlib.redirect_stdout(sys.stderr):  # what starting the sandbox says is not for the shell to run
+        env = _env_for(args, terminal=True)
+    for key, value in sorted(env.items()):
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_jupyter_config(args: argparse.Namespace) -> int:
+    """Install the workshop's JupyterLab settings into this Python environment, for images whose Jupyter server
+    the platform starts (binder/postBuild; a JupyterHub single-user image)."""
+    print(f"JupyterLab settings override: {lab.install_overrides()}")
+    server = lab.install_server_config(args.prefix)
+    print(f"terminal shell: {server}" if server else "no bash found: the terminal keeps Jupyter's default shell")
+    return 0
 
 
 def _chapters():
@@ -271,6 +302,19 @@ def parser() -> argparse.ArgumentParser:
     lab.add_argument("--port", type=int, help="JupyterLab's port")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
     lab.set_defaults(func=cmd_lab)
+
+    env = sub.add_parser("env", help="print `export` lines pointing a shell's kubectl at the workshop's cluster",
+                         description="Start the sandbox (unless --kind or --context) and print the variables "
+                         "`workshop lab` gives JupyterLab and its terminal: KUBECONFIG (a file with the workshop's "
+                         "context and namespace, then the cluster's kubeconfig), PATH with the project's kubectl "
+                         'first, WORKSHOP_CLUSTER... Use: eval "$(workshop env)".')
+    _cluster_flags(env)
+    env.set_defaults(func=cmd_env)
+
+    config = sub.add_parser("jupyter-config", help="install the workshop's JupyterLab settings into this environment "
+                            "(news off, the terminal's shell): for Binder and JupyterHub images")
+    config.add_argument("--prefix", help="the environment's prefix (default: this Python's sys.prefix)")
+    config.set_defaults(func=cmd_jupyter_config)
 
     reset = sub.add_parser("reset", help="remove the workshop's objects, or bring the cluster to a chapter's start")
     reset.add_argument("--to", type=int, metavar="NN", help="the chapter to catch up to (e.g. 04)")
