@@ -6,6 +6,7 @@
     workshop check [--kind]      preflight: is this machine ready? (each failure with its fix)
     workshop reset --to 04       bring the cluster to the state chapter 04 starts from
     workshop progress            which chapters' checkpoints pass, per learner namespace
+    workshop learners create alice bob   one shared cluster: a namespace, account, role and kubeconfig each
 
 Subcommands build their commands with pure functions (tested offline). The cluster and namespace are resolved as
 connect() resolves them (helpers.cluster); the chapter and checkpoint helpers are imported inside the commands
@@ -236,6 +237,47 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return 0
 
 
+LEARNERS_HELP = (
+    "For one shared cluster: `create` gives each learner a namespace containo-<name>, a ServiceAccount, a Role and "
+    "RoleBinding for what the chapters do in that namespace, a ClusterRole and binding that read nodes and "
+    "namespaces and may label only the learner's own namespace, and <out>/<name>.kubeconfig (a token valid for "
+    "--duration, context workshop-<name> in that namespace). Run it again to renew the tokens. `delete` removes a "
+    "learner's namespace (with the account and so its tokens) and cluster role. The confinement to one namespace "
+    "is enforced only by a cluster that enforces RBAC (kind and managed clusters do); the sandbox allows every "
+    "request, so on it the objects and kubeconfigs can be tried but not the confinement. Use an instructor "
+    "(cluster-admin) context: --context NAME or --kind.")
+
+
+def cmd_learners(args: argparse.Namespace) -> int:
+    from . import learners
+    from .cluster import connect
+
+    _env_for(args)
+    conn = connect()
+    if args.action == "list":
+        rows = learners.listed(conn)
+        print("\n".join(f"{name:<20} {namespace:<28} {phase}" for name, namespace, phase in rows)
+              if rows else f"no learner namespaces (label {learners.LEARNER_LABEL}) on context {conn.context}")
+        return 0
+    if not args.names:
+        raise WorkshopError(f"name at least one learner: workshop learners {args.action} alice bob ...")
+    if args.action == "delete":
+        for removed in learners.delete(conn, args.names):
+            print(f"{removed} deleted")
+        return 0
+    issued = learners.create(conn, args.names, Path(args.out), duration=learners.parse_duration(args.duration),
+                             server=args.server)
+    for one in issued:
+        print(f"{one.learner}: namespace {one.namespace}, kubeconfig {one.kubeconfig} (token valid until "
+              f"{one.expires})")
+    print(f"\nEach learner: KUBECONFIG=<their file> workshop lab --context workshop-<name>   (context {conn.context} "
+          "was used to create them)")
+    if conn.cluster == "sandbox":
+        print("Note: the sandbox allows every request; the learners are confined to their namespaces only on a "
+              "cluster that enforces RBAC (kind does).")
+    return 0
+
+
 # Arguments.
 
 def _cluster_flags(parser: argparse.ArgumentParser, *, learner: bool = True) -> None:
@@ -315,6 +357,18 @@ def parser() -> argparse.ArgumentParser:
                             "(news off, the terminal's shell): for Binder and JupyterHub images")
     config.add_argument("--prefix", help="the environment's prefix (default: this Python's sys.prefix)")
     config.set_defaults(func=cmd_jupyter_config)
+
+    people = sub.add_parser("learners", help="instructors: a namespace, account, role and kubeconfig per learner on "
+                            "one shared cluster", description=LEARNERS_HELP)
+    people.add_argument("action", choices=["create", "delete", "list"])
+    people.add_argument("names", nargs="*", metavar="NAME", help="learner names (lowercase letters, digits, '-')")
+    people.add_argument("--out", default="learners", metavar="DIR", help="where the kubeconfigs go (default learners/)")
+    people.add_argument("--duration", default="12h", help="how long the tokens last (default 12h: the workshop's day; "
+                        "a cluster may cap it: the printed expiry is what it granted)")
+    people.add_argument("--server", metavar="URL", help="the API server address learners use, when it differs from "
+                        "the one in your kubeconfig")
+    _cluster_flags(people, learner=False)
+    people.set_defaults(func=cmd_learners)
 
     reset = sub.add_parser("reset", help="remove the workshop's objects, or bring the cluster to a chapter's start")
     reset.add_argument("--to", type=int, metavar="NN", help="the chapter to catch up to (e.g. 04)")

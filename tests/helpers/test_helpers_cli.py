@@ -20,7 +20,7 @@ def test_help_lists_every_command(capsys):
         cli.main(["--help"])
     assert caught.value.code == 0
     out = capsys.readouterr().out
-    for command in ("up", "down", "check", "sandbox", "lab", "reset", "progress"):
+    for command in ("up", "down", "check", "sandbox", "lab", "env", "jupyter-config", "learners", "reset", "progress"):
         assert f"    {command} " in out
 
 
