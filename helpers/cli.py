@@ -339,7 +339,8 @@ def parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="JupyterLab on notebooks/, pointed at the sandbox (default) or --kind",
                          description="Start the sandbox (unless --kind or --context) and JupyterLab on notebooks/ "
                          "with WORKSHOP_CLUSTER (and KUBECONFIG, WORKSHOP_CONTEXT, WORKSHOP_LEARNER) set for the "
-                         "helpers.")
+                         "helpers. Its terminal opens with KUBECONFIG naming the workshop's context and namespace "
+                         "and the project's kubectl first on PATH; JupyterLab's news prompt is off.")
     _cluster_flags(lab)
     lab.add_argument("--port", type=int, help="JupyterLab's port")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
