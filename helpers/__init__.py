@@ -28,6 +28,9 @@ from .show import show
 from .topology import topology
 from .wait import wait_for_deleted, wait_for_endpoints, wait_for_load_balancer, wait_for_pods, wait_for_rollout
 
+# chapter 07: configuration and secrets
+from .checks import check_config
+
 __all__ = [
     "connect", "current", "disconnect", "apply", "ensure_chapter", "reset", "show", "topology", "kubectl",
     "wait_for_rollout", "wait_for_pods", "wait_for_deleted", "wait_for_endpoints", "wait_for_load_balancer",
@@ -37,4 +40,5 @@ __all__ = [
     "generate_load", "stop_load", "enqueue_orders", "queue_length", "clear_queue", "wait_for_queue",
     "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",
+    "check_config",
 ]
