@@ -145,3 +145,30 @@ def test_the_restart_is_kubectl_rollout_restarts_annotation():
     now = datetime(2026, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
     assert configuration.restart_patch(now) == {"spec": {"template": {"metadata": {"annotations": {
         "kubectl.kubernetes.io/restartedAt": "2026-05-01T12:00:00Z"}}}}}
+
+
+DIFF = """diff -u -N /tmp/LIVE-{a}/apps.v1.Deployment.containo.containo-orders-cache /tmp/MERGED-{b}/apps.v1.Deployment.c
+--- /tmp/LIVE-{a}/apps.v1.Deployment.containo.containo-orders-cache\t2026-12-07 05:19:25.043715206 +0000
++++ /tmp/MERGED-{b}/apps.v1.Deployment.containo.containo-orders-cache\t2026-12-07 05:19:2{c}.043715206 +0000
+@@ -4,7 +4,7 @@
+   annotations:
+     deployment.kubernetes.io/revision: "{r}"
+-  generation: {r}
++  generation: {g}
+@@ -{line},6 +{line},16 @@
+         - allkeys-lru
++        - --requirepass
++        - $(REDIS_PASSWORD)
+"""
+
+
+def test_kubectl_diff_and_rollout_status_sanitise_what_history_and_timing_change_and_keep_the_change():
+    from helpers.volatile import sanitize
+
+    first = DIFF.format(a=1869152613, b=1667972164, c=5, r=1, g=2, line=44)
+    second = DIFF.format(a=87182825, b=4083958908, c=7, r=11, g=12, line=46)
+    assert sanitize(first) == sanitize(second)
+    assert sanitize(first.replace("--requirepass", "--port")) != sanitize(first)  # the change itself is compared
+    status = ('Waiting for deployment "containo-orders-frontend" rollout to finish: 1 out of 2 new replicas have '
+              'been updated...\n' * 3 + 'deployment "containo-orders-frontend" successfully rolled out\n')
+    assert sanitize(status) == 'deployment "containo-orders-frontend" successfully rolled out\n'
