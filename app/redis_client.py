@@ -39,6 +39,10 @@ def connect(url: str, *, timeout: float, read_timeout: float | None = None, name
     return Redis.from_url(
         url,
         password=password,
+        # RESP2: a connection starts with AUTH when there is a password, with the first command otherwise, so a
+        # Redis that wants one always answers `NOAUTH Authentication required.`; RESP3's HELLO would get another
+        # NOAUTH sentence, or this one, depending on whether a health-check PING went first.
+        protocol=2,
         decode_responses=True,
         socket_connect_timeout=timeout,
         socket_timeout=read_timeout or timeout,
