@@ -261,8 +261,7 @@ def progress(namespaces: Iterable[str] | None = None) -> dict[str, dict[int, boo
     return result
 
 
-
-# --- chapter 07: configuration and secrets (the rules: helpers/configuration.py) --------------------------------------
+# --- chapter 07: configuration and secrets (the rules: helpers/configuration.py) ----------------------------------
 
 TITLES[7] = "configuration and secrets"
 RULES.update(configuration.rules(RULES))
