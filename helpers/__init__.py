@@ -29,6 +29,9 @@ from .topology import topology
 from .trouble import check_recovered, wait_for_problem, wait_for_unready
 from .wait import wait_for_deleted, wait_for_endpoints, wait_for_load_balancer, wait_for_pods, wait_for_rollout
 
+# chapter 07: configuration and secrets
+from .checks import check_config
+
 __all__ = [
     "connect", "current", "disconnect", "apply", "ensure_chapter", "reset", "show", "topology", "kubectl",
     "wait_for_rollout", "wait_for_pods", "wait_for_deleted", "wait_for_endpoints", "wait_for_load_balancer",
@@ -39,4 +42,5 @@ __all__ = [
     "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",
     "wait_for_problem", "wait_for_unready", "check_recovered",
+    "check_config",
 ]

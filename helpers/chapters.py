@@ -12,7 +12,7 @@ import contextlib
 
 from kubernetes.client.exceptions import ApiException
 
-from . import manifests, scaling, selectors
+from . import configuration, manifests, scaling, selectors
 from .apply import FIELD_MANAGER, apply_objects, place, report
 from .cluster import Connection, current, friendly
 from .errors import WorkshopError
@@ -44,9 +44,14 @@ def plan(chapter: int, chapters: dict[int, list[dict]]) -> tuple[list[dict], lis
     return list(latest.values()), list(later.values())
 
 
-def _shape(containers: list[dict]) -> list[tuple]:
-    """What server-side apply cannot take back: each container by name with the names of its variables."""
-    return [(c["name"], [e.get("name") for e in c.get("env") or []]) for c in containers]
+# What a container list is compared on: its containers' names and what they are started with and read (a variable
+# or an envFrom added with `kubectl set env`, `kubectl edit` or a client-side `kubectl apply` survives a server-side
+# apply, which only removes what the workshop's own field manager set).
+_CONTAINER_FIELDS = ("name", "command", "args", "env", "envFrom")
+
+
+def _container_shape(containers: list[dict]) -> list[dict]:
+    return [{key: c.get(key) or None for key in _CONTAINER_FIELDS} for c in containers]
 
 
 def _reset_containers(conn: Connection, obj: dict, namespace: str) -> None:
@@ -59,7 +64,7 @@ def _reset_containers(conn: Connection, obj: dict, namespace: str) -> None:
     live = conn.api.read(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace)
     want = obj["spec"]["template"]["spec"]["containers"]
     have = ((live or {}).get("spec") or {}).get("template", {}).get("spec", {}).get("containers") or []
-    if live is None or _shape(have) == _shape(want):
+    if live is None or _container_shape(have) == _container_shape(want):
         return
     conn.api.request("PATCH", res.path(namespace, obj["metadata"]["name"]),
                      body=[{"op": "replace", "path": "/spec/template/spec/containers", "value": want}],
@@ -127,6 +132,21 @@ def _prune_history(conn: Connection, names: list[str], namespace: str, timeout: 
     return old
 
 
+def _restart_readers_of_changed_config(conn: Connection, applied: list[dict], outcomes: list, namespace: str) -> None:
+    """A ConfigMap or Secret that had to be put back reaches pods only when they start (chapter 07): restart the
+    Deployments that read one, as `kubectl rollout restart` does."""
+    objects = place(conn, applied)
+    changed = {(o["kind"].lower(), o["metadata"]["name"]) for o, outcome in zip(objects, outcomes)
+               if o["kind"] in ("ConfigMap", "Secret") and outcome.action == "configured"}
+    if not changed:
+        return
+    res = conn.api.resource("apps/v1", "Deployment")
+    for name in configuration.to_restart([o for o in objects if o["kind"] == "Deployment"], changed):
+        conn.api.request("PATCH", res.path(namespace, name), body=configuration.restart_patch(),
+                         content_type="application/strategic-merge-patch+json")
+        print(f"restarted: deployment/{name} (a ConfigMap or Secret it reads was put back)")
+
+
 def _load_chapters() -> dict[int, list[dict]]:
     folders = manifests.chapter_folders()
     if not folders:
@@ -185,9 +205,11 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
         # Delete first: the chapter's own objects must be gone before the notebook creates them again.
         removed = [o for o in _deletions(conn, to_delete) if _delete(conn, o, conn.namespace, timeout)]
         _unlabel_provisioned(conn, to_delete)
-        report(apply_objects(conn, to_apply))
+        outcomes = apply_objects(conn, to_apply)
+        report(outcomes)
         for obj in to_apply:
             _reset_containers(conn, obj, conn.namespace)
+        _restart_readers_of_changed_config(conn, to_apply, outcomes, conn.namespace)
         kept = [o["metadata"]["name"] for o in to_apply if o["kind"] == "Deployment"]
         for name in kept:
             wait_for_rollout(name, timeout=timeout)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from . import diagnose, manifests, selectors
+from . import configuration, diagnose, manifests, selectors
 from .cluster import Connection, current, friendly
 from .errors import NoSuchKind
 from .wait import ready_endpoints, rollout_state
@@ -260,3 +260,14 @@ def progress(namespaces: Iterable[str] | None = None) -> dict[str, dict[int, boo
         result[namespace] = {n: not judge(wanted[n], snap) for n in chapters}
     return result
 
+
+# --- chapter 07: configuration and secrets (the rules: helpers/configuration.py) ----------------------------------
+
+TITLES[7] = "configuration and secrets"
+RULES.update(configuration.rules(RULES))
+
+
+def check_config(namespace: str | None = None) -> None:
+    """Chapter 7: the ConfigMap and the Secret, both Redises requiring the password, the API and the worker
+    reading both (envFrom, secretKeyRef), KEDA authenticating, and every pod ready with it."""
+    check_chapter(7, namespace)

@@ -53,6 +53,15 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(?m)(HPA decisions: \d+)(?: → \d+)*( → \d+)$", r"\1 → ...\2"),
     (r"\bpeak \d+ replicas\b", "peak N replicas"),
     (r'"(durationMs|latencyMs)": [\d.]+', r'"\1": MS'),  # the app's JSON log lines
+    # kubectl diff (chapter 07): its temporary folders and the files' times; the line numbers of its hunks and the
+    # counters the live object's history sets (how many rollouts came before), not what the diff shows.
+    (r"\S*/(LIVE|MERGED)-\d+/", r"/tmp/\1-N/"),
+    (r"\t\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? [+-]\d{4}", "\tFILE-TIME"),
+    (r"(?m)^@@ -\d+(,\d+)? \+\d+(,\d+)? @@", "@@ LINES @@"),
+    (r"(?m)^([-+ ] +generation: )\d+$", r"\1N"),
+    (r'(?m)^([-+ ] +deployment\.kubernetes\.io/revision: )"\d+"$', r'\1"N"'),
+    # kubectl rollout status: how many progress lines come before the last one depends on timing.
+    (r'(?m)^Waiting for deployment "[^"]+" rollout to finish: .*\n', ""),
     (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "IP"),
     (r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", r"\1:NODEPORT/\2"),
     (r"\b\d+[smhdy](\d+[smh])?( ago)?\b", "AGE"),

@@ -19,6 +19,7 @@ PUBLIC = [
     "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",
     "wait_for_problem", "wait_for_unready", "check_recovered",
+    "check_config",
 ]
 
 
