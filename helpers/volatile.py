@@ -44,6 +44,12 @@ PATTERNS: list[tuple[str, str]] = [
     (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "IP"),
     (r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", r"\1:NODEPORT/\2"),
     (r"\b\d+[smhdy](\d+[smh])?( ago)?\b", "AGE"),
+    # Chapters 03-05, where learners write manifests: `kubectl rollout status` prints a progress line each time the
+    # rollout moves (how many depends on timing; its last line stays), %%writefile says Overwriting from the second
+    # run on, and `kubectl get pods -o wide` shows the node the scheduler chose (after the pod's IP).
+    (r'(?m)^Waiting for deployment (?:"[^"]*" rollout to finish|spec update to be observed).*\n', ""),
+    (r"(?m)^Overwriting (\S+)$", r"Writing \1"),
+    (r"\bIP( +)sandbox-(?:control-plane|worker\d*)\b", r"IP\1NODE"),
     (r"[ \t]{2,}", " "),  # column widths follow the longest (volatile) value
 ]
 

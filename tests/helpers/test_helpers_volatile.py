@@ -108,3 +108,21 @@ def test_real_load_sanitises_its_numbers_and_keeps_what_the_cell_says():
 def test_plain_numbers_and_percentages_elsewhere_are_still_compared():
     prose = "print(6 * 7) -> 42; 3 replicas; requests memory 128Mi; 50% of the pods; averageUtilization: 50"
     assert sanitize(prose) == prose
+
+
+def test_rollout_progress_a_rewritten_file_and_the_node_of_a_pod_are_sanitised():
+    """Chapters 03-05: `kubectl rollout status` keeps its last line, %%writefile its file name, `-o wide` its columns."""
+    first = ('Waiting for deployment "containo-orders-frontend" rollout to finish: 1 out of 2 new replicas have been '
+             'updated...\nWaiting for deployment spec update to be observed...\n'
+             'deployment "containo-orders-frontend" successfully rolled out\n'
+             "Writing my-work/cache-service.yaml\n"
+             "containo-orders-frontend-76f4686cdf-fktkg   2/2   Running   0   3s   10.244.1.6   sandbox-worker    <none>\n")
+    second = ('deployment "containo-orders-frontend" successfully rolled out\n'
+              "Overwriting my-work/cache-service.yaml\n"
+              "containo-orders-frontend-5d9c7b6f4c-gjxjm   2/2   Running   0   4s   10.244.2.6   sandbox-worker2   <none>\n")
+    assert sanitize(first) == sanitize(second)
+    assert sanitize(second).splitlines()[:2] == ['deployment "containo-orders-frontend" successfully rolled out',
+                                                 "Writing my-work/cache-service.yaml"]
+    assert "IP NODE <none>" in sanitize(second)
+    assert sanitize("NAME STATUS ROLES\nsandbox-worker Ready <none>") == "NAME STATUS ROLES\nsandbox-worker Ready <none>"
+    assert sanitize('deployment "x" exceeded its progress deadline') == 'deployment "x" exceeded its progress deadline'
