@@ -189,17 +189,26 @@ def check_deployment(namespace: str | None = None) -> None:
 
 
 def check_sidecar(namespace: str | None = None) -> None:
-    """Chapter 3: the API pods run the orders-validator sidecar next to orders-api."""
+    """Chapter 3: the API pods run the orders-validator sidecar next to orders-api, as the chapter's manifest has it.
+
+    It reads the Deployment as it is in the cluster (however you applied it) and says, one line each, what differs:
+    a container's image, command, ports, environment, resources or probes."""
     check_chapter(3, namespace)
 
 
 def check_cache(namespace: str | None = None) -> None:
-    """Chapter 4: Redis runs behind the ClusterIP service containo-orders-cache-service (6666 -> 6379)."""
+    """Chapter 4: Redis runs behind the ClusterIP service containo-orders-cache-service (6666 -> 6379).
+
+    It reads the Service as it is in the cluster and says what is wrong: a missing label, a selector that matches
+    no pod (or other pods), a targetPort no container listens on, a port's name."""
     check_chapter(4, namespace)
 
 
 def check_exposed(namespace: str | None = None) -> None:
-    """Chapter 5: the API is exposed by a LoadBalancer service, the queue and the worker run."""
+    """Chapter 5: the API is exposed by a LoadBalancer service, the queue and the worker run.
+
+    It reads the Service as it is in the cluster and says what is wrong: its type, its targetPort, a port's name,
+    its selector, its labels, an external address not assigned yet."""
     check_chapter(5, namespace)
 
 

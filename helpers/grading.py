@@ -15,15 +15,15 @@ chapter's manifest, and judge what matters rather than the spelling:
                              probes ask (their timings are the learner's choice)
 
 For example, the Service `kubectl create service clusterip containo-orders-cache-service --tcp=6666` writes is
-graded (labels by helpers.checks) as:
+graded (labels, selector, then ports) as:
 
     service/containo-orders-cache-service: label app is 'containo-orders-cache-service', expected 'containo'
     service/containo-orders-cache-service: labels microservice=orders, service=cache and type=infrastructure are missing
+    service/containo-orders-cache-service selects app=containo-orders-cache-service, which matches no pod: the pods
+        it should select carry app=containo, microservice=orders, service=cache, type=infrastructure
     service/containo-orders-cache-service: port 6666 is named '6666', expected 'redis'
     service/containo-orders-cache-service: port 6666 forwards to targetPort 6666, but the pods it should select
         listen on 6379 (container redis declares it as 'redis'): set targetPort: 6379
-    service/containo-orders-cache-service selects app=containo-orders-cache-service, which matches no pod: the pods
-        it should select carry app=containo, microservice=orders, service=cache, type=infrastructure
 """
 from __future__ import annotations
 
