@@ -8,6 +8,7 @@ import yaml
 
 import helpers
 from helpers import checks
+from helpers.manifests import MANIFESTS
 
 pytestmark = pytest.mark.sandbox
 TIMEOUT = 90  # generous: the machine is shared
@@ -53,7 +54,7 @@ def test_the_cache_checkpoint_fails_on_a_wrong_service_and_ensure_chapter_5_repa
             "(container redis declares it as 'redis'): set targetPort: 6379") in lines
 
     # Closer: the labels but one, a selector with a label the pod does not have, the wrong targetPort.
-    wrong = yaml.safe_load(open("manifests/04-cache/cache-service.yaml"))
+    wrong = yaml.safe_load((MANIFESTS / "04-cache/cache-service.yaml").read_text())
     del wrong["metadata"]["labels"]["type"]
     wrong["spec"]["selector"]["tier"] = "cache"
     wrong["spec"]["ports"][0]["targetPort"] = 6380
@@ -75,7 +76,7 @@ def test_the_cache_checkpoint_fails_on_a_wrong_service_and_ensure_chapter_5_repa
 
 def test_the_sidecar_checkpoint_fails_on_a_sidecar_without_its_port_and_ensure_chapter_4_repairs_it(learner, capsys):
     helpers.ensure_chapter(3, timeout=TIMEOUT)
-    deployment = yaml.safe_load(open("manifests/03-sidecar/api-deployment.yaml"))
+    deployment = yaml.safe_load((MANIFESTS / "03-sidecar/api-deployment.yaml").read_text())
     validator = deployment["spec"]["template"]["spec"]["containers"][1]
     del validator["ports"]
     validator["args"] = ["--debug"]  # appended arguments are fine for the checkpoint; ensure_chapter removes them
