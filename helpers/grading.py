@@ -173,6 +173,10 @@ def selector_problems(want: dict, live: dict, pods: list[dict]) -> list[str]:
     want_query, query = selectors.to_query(want_selector), selectors.to_query(selector)
     if not selector:
         return [f"{who} has no selector, so Kubernetes lists no endpoints for it: select {want_query}"]
+    volatile = [k for k in selector if k in VOLATILE_LABELS]
+    if volatile:  # it may choose the right pods today, and none after the next rollout
+        return [f"{who} selects on {volatile[0]}, which changes with every pod template (the next rollout's pods "
+                f"have another): select {want_query}"]
     pods = _alive(pods)
     chosen = {p["metadata"]["name"] for p in pods if selectors.matches(selector, p["metadata"].get("labels"))}
     wanted = [p for p in pods if selectors.matches(want_selector, p["metadata"].get("labels"))]

@@ -99,6 +99,9 @@ def test_a_wrong_port_is_named_with_the_ports_the_service_has():
     ({}, "has no selector, so Kubernetes lists no endpoints for it: select app=containo,microservice=orders,"
          "service=cache"),
     ({"service": "kache"}, "selects service=kache, which matches no pod"),
+    ({"service": "cache", "pod-template-hash": "84c6ccd5fc"},
+     "selects on pod-template-hash, which changes with every pod template (the next rollout's pods have another): "
+     "select app=containo,microservice=orders,service=cache"),
 ])
 def test_a_selector_is_judged_by_the_pods_it_chooses(selector, problem):
     live = copy.deepcopy(CACHE_SERVICE)
