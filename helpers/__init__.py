@@ -26,6 +26,7 @@ from .scaling import explain_hpa, generate_load, stop_load, wait_for_autoscaler
 from .scaling_watch import watch_scaling
 from .show import show
 from .topology import topology
+from .trouble import check_recovered, wait_for_problem, wait_for_unready
 from .wait import wait_for_deleted, wait_for_endpoints, wait_for_load_balancer, wait_for_pods, wait_for_rollout
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "generate_load", "stop_load", "enqueue_orders", "queue_length", "clear_queue", "wait_for_queue",
     "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",
+    "wait_for_problem", "wait_for_unready", "check_recovered",
 ]

@@ -18,6 +18,7 @@ PUBLIC = [
     "generate_load", "stop_load", "enqueue_orders", "queue_length", "clear_queue", "wait_for_queue",
     "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",
+    "wait_for_problem", "wait_for_unready", "check_recovered",
 ]
 
 
