@@ -1,7 +1,9 @@
 """ensure_chapter(n): bring the namespace to the state chapter n starts from, so any notebook runs on its own.
 
 The state chapter n starts from is what chapters 1 .. n-1 build (their manifests, applied), and nothing that
-chapter n or later chapters add (those objects are deleted, so the chapter can create them again). Each
+chapter n or later chapters add (those objects are deleted, so the chapter can create them again). What learners
+write themselves (the API's containers, a Service's selector and ports) is put back exactly as the manifests have
+it, however it was applied, so ensure_chapter(n + 1) repairs a wrong answer to chapter n's exercise. Each
 Deployment kept has one ReplicaSet: the old ones an earlier rollout left at zero replicas are deleted. No load
 and no queued order is left over from an earlier run either (helpers.scaling.quiet_workload).
 Running it twice changes nothing the second time.
@@ -44,31 +46,49 @@ def plan(chapter: int, chapters: dict[int, list[dict]]) -> tuple[list[dict], lis
     return list(latest.values()), list(later.values())
 
 
-# What a container list is compared on: its containers' names and what they are started with and read (a variable
-# or an envFrom added with `kubectl set env`, `kubectl edit` or a client-side `kubectl apply` survives a server-side
-# apply, which only removes what the workshop's own field manager set).
-_CONTAINER_FIELDS = ("name", "command", "args", "env", "envFrom")
+# What learners write themselves in chapters 03-05: the API's containers (the sidecar), a Service's selector and
+# ports. Server-side apply only removes what the workshop's own field manager set, so a learner's extra container,
+# argument, variable, selector key or port, applied with `kubectl apply` or `kubectl edit` (another field manager),
+# or a variable added with `kubectl set env` (chapter 08 does), would survive it.
+# These fields are put back exactly as the manifest has them, and only where they differ, so that a second run
+# writes nothing (a Service keeps its node ports: the API server keeps them when a port comes again without one).
+RESET_FIELDS = {"Deployment": [("spec", "template", "spec", "containers")],
+                "Service": [("spec", "selector"), ("spec", "ports")]}
 
 
-def _container_shape(containers: list[dict]) -> list[dict]:
-    return [{key: c.get(key) or None for key in _CONTAINER_FIELDS} for c in containers]
+def _at(obj: dict, path: tuple[str, ...]):
+    for key in path:
+        obj = (obj or {}).get(key)
+    return obj
 
 
-def _reset_containers(conn: Connection, obj: dict, namespace: str) -> None:
-    """Server-side apply only removes what the workshop's field manager set; a sidecar added with
-    `kubectl apply` or `kubectl edit`, or a variable added with `kubectl set env` (chapter 08 does), would survive.
-    Put the containers list back exactly when it differs."""
-    if obj["kind"] != "Deployment":
+def reset_patch(obj: dict) -> list[dict]:
+    """The JSON patch that writes the manifest's learner-written fields over the live object's (pure)."""
+    ops = []
+    for path in RESET_FIELDS.get(obj["kind"], []):
+        value = _at(obj, path)
+        if value is not None:
+            ops.append({"op": "add", "path": "/" + "/".join(path), "value": value})
+    return ops
+
+
+def _reset_learner_fields(conn: Connection, obj: dict, namespace: str) -> None:
+    """Put back what reset_patch() covers, only where it differs (asked first with a server dry run: the server's
+    defaults make the comparison exact)."""
+    ops = reset_patch(obj)
+    if not ops:
         return
-    res = conn.api.resource(obj["apiVersion"], obj["kind"])
-    live = conn.api.read(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace)
-    want = obj["spec"]["template"]["spec"]["containers"]
-    have = ((live or {}).get("spec") or {}).get("template", {}).get("spec", {}).get("containers") or []
-    if live is None or _container_shape(have) == _container_shape(want):
-        return
-    conn.api.request("PATCH", res.path(namespace, obj["metadata"]["name"]),
-                     body=[{"op": "replace", "path": "/spec/template/spec/containers", "value": want}],
-                     content_type="application/json-patch+json", params={"fieldManager": FIELD_MANAGER})
+    name = obj["metadata"]["name"]
+    path = conn.api.resource(obj["apiVersion"], obj["kind"]).path(namespace, name)
+    live = conn.api.read(obj["apiVersion"], obj["kind"], name, namespace)
+
+    def patch(**params):
+        return conn.api.request("PATCH", path, body=ops, content_type="application/json-patch+json",
+                                params={"fieldManager": FIELD_MANAGER, **params})
+
+    wanted = patch(dryRun="All")
+    if any(_at(live, p) != _at(wanted, p) for p in RESET_FIELDS[obj["kind"]]):
+        patch()
 
 
 def _delete(conn: Connection, obj: dict, namespace: str, timeout: float) -> bool:
@@ -208,7 +228,7 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
         outcomes = apply_objects(conn, to_apply)
         report(outcomes)
         for obj in to_apply:
-            _reset_containers(conn, obj, conn.namespace)
+            _reset_learner_fields(conn, obj, conn.namespace)
         _restart_readers_of_changed_config(conn, to_apply, outcomes, conn.namespace)
         kept = [o["metadata"]["name"] for o in to_apply if o["kind"] == "Deployment"]
         for name in kept:

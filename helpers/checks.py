@@ -1,15 +1,17 @@
 """Checkpoints: does the namespace hold what a chapter builds? PASS, or exactly what is missing.
 
-What a chapter builds is read from its manifests (manifests/NN-*): every object must exist with the labels,
-containers, ports and selectors the manifest gives it, and be working: deployments rolled out, services with
-ready endpoints, load balancers with an address. The judging is pure (dicts in, sentences out).
+What a chapter builds is read from its manifests (manifests/NN-*): every object must exist, agree with its manifest
+where it matters (helpers.grading: the labels, a selector that chooses the same pods, a targetPort that reaches the
+port the pods declare, each container's image, command, ports, environment, resources and probes), and be working:
+deployments rolled out, services with ready endpoints, load balancers with an address. Objects are read LIVE, so a
+checkpoint grades what the learner applied, however it was applied. The judging is pure (dicts in, sentences out).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from . import configuration, diagnose, manifests, selectors
+from . import configuration, diagnose, grading, manifests, selectors
 from .cluster import Connection, current, friendly
 from .errors import NoSuchKind
 from .wait import ready_endpoints, rollout_state
@@ -33,36 +35,11 @@ class Snapshot:
         return self.objects.get((api_version, kind), {}).get(name)
 
 
-def _ref(obj: dict) -> str:
-    return f"{obj['kind'].lower()}/{obj['metadata']['name']}"
-
-
-def _labels(want: dict, live: dict) -> list[str]:
-    have = live["metadata"].get("labels") or {}
-    out = []
-    for key, value in sorted((want["metadata"].get("labels") or {}).items()):
-        if key not in have:
-            out.append(f"{_ref(want)}: label {key}={value} is missing")
-        elif have[key] != value:
-            out.append(f"{_ref(want)}: label {key} is {have[key]!r}, expected {value!r}")
-    return out
-
-
-def _containers(obj: dict) -> dict[str, dict]:
-    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-    return {c["name"]: c for c in spec.get("containers") or []}
+_ref = grading.ref
 
 
 def _deployment(want: dict, live: dict, snap: Snapshot) -> list[str]:
-    out, have = [], _containers(live)
-    for name, container in _containers(want).items():
-        if name not in have:
-            out.append(f"{_ref(want)}: the pod template has no container {name!r} "
-                       f"(containers: {', '.join(have) or 'none'})")
-            continue
-        ports = {p.get("containerPort") for p in have[name].get("ports") or []}
-        out += [f"{_ref(want)}: container {name} does not declare port {p['containerPort']}"
-                for p in container.get("ports") or [] if p.get("containerPort") not in ports]
+    out = grading.template_problems(want, live)
     state = rollout_state(live, live["metadata"]["name"])
     if not state.done:
         pods = [p for p in snap.pods
@@ -73,26 +50,21 @@ def _deployment(want: dict, live: dict, snap: Snapshot) -> list[str]:
     return out
 
 
-def _ports(svc: dict) -> set[tuple]:
-    return {(p.get("port"), str(p.get("targetPort", p.get("port"))), p.get("protocol", "TCP"))
-            for p in (svc.get("spec") or {}).get("ports") or []}
-
-
 def _service(want: dict, live: dict, snap: Snapshot) -> list[str]:
+    """What the learner's Service gets wrong (helpers.grading), then whether it works: ready endpoints, an address."""
     out, ref = [], _ref(want)
     want_spec, spec = want.get("spec") or {}, live.get("spec") or {}
     want_type, live_type = want_spec.get("type", "ClusterIP"), spec.get("type", "ClusterIP")
     if want_type != live_type:
         out.append(f"{ref} is of type {live_type}, expected {want_type}")
-    for port, target, protocol in sorted(_ports(want) - _ports(live), key=str):
-        out.append(f"{ref} does not forward port {port} to {target}/{protocol}")
-    want_selector, selector = want_spec.get("selector") or {}, spec.get("selector") or {}
-    if want_selector != selector:
-        out.append(f"{ref} selects {selectors.to_query(selector) or 'nothing'}, "
-                   f"expected {selectors.to_query(want_selector)}")
+    meant = [p for p in snap.pods if not p["metadata"].get("deletionTimestamp")
+             and selectors.matches(want_spec.get("selector"), p["metadata"].get("labels"))]
+    wrong_selector = grading.selector_problems(want, live, snap.pods)
+    out += wrong_selector + grading.port_problems(want, live, meant)
+    selector = spec.get("selector") or {}
     slices = [s for s in snap.endpointslices
               if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == live["metadata"]["name"]]
-    if selector and not ready_endpoints(slices):
+    if selector and not wrong_selector and not ready_endpoints(slices):
         chosen = [p for p in snap.pods if selectors.matches(selector, p["metadata"].get("labels"))]
         why = "no pod matches its selector" if not chosen else "none of the pods it selects is ready"
         out.append(f"{ref} has no ready endpoints: {why} ({selectors.to_query(selector)})")
@@ -150,7 +122,7 @@ def judge(expected: Iterable[dict], snap: Snapshot, source: str = "") -> list[st
         if live is None:
             out.append(f"{_ref(want)} is missing{hint}")
             continue
-        out += _labels(want, live)
+        out += grading.label_problems(want, live)
         out += RULES.get(want["kind"], lambda *_: [])(want, live, snap)
     return out
 
@@ -217,17 +189,26 @@ def check_deployment(namespace: str | None = None) -> None:
 
 
 def check_sidecar(namespace: str | None = None) -> None:
-    """Chapter 3: the API pods run the orders-validator sidecar next to orders-api."""
+    """Chapter 3: the API pods run the orders-validator sidecar next to orders-api, as the chapter's manifest has it.
+
+    It reads the Deployment as it is in the cluster (however you applied it) and says, one line each, what differs:
+    a container's image, command, ports, environment, resources or probes."""
     check_chapter(3, namespace)
 
 
 def check_cache(namespace: str | None = None) -> None:
-    """Chapter 4: Redis runs behind the ClusterIP service containo-orders-cache-service (6666 -> 6379)."""
+    """Chapter 4: Redis runs behind the ClusterIP service containo-orders-cache-service (6666 -> 6379).
+
+    It reads the Service as it is in the cluster and says what is wrong: a missing label, a selector that matches
+    no pod (or other pods), a targetPort no container listens on, a port's name."""
     check_chapter(4, namespace)
 
 
 def check_exposed(namespace: str | None = None) -> None:
-    """Chapter 5: the API is exposed by a LoadBalancer service, the queue and the worker run."""
+    """Chapter 5: the API is exposed by a LoadBalancer service, the queue and the worker run.
+
+    It reads the Service as it is in the cluster and says what is wrong: its type, its targetPort, a port's name,
+    its selector, its labels, an external address not assigned yet."""
     check_chapter(5, namespace)
 
 

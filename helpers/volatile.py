@@ -65,6 +65,11 @@ PATTERNS: list[tuple[str, str]] = [
     (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "IP"),
     (r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", r"\1:NODEPORT/\2"),
     (r"\b\d+[smhdy](\d+[smh])?( ago)?\b", "AGE"),
+    # Chapters 03-05, where learners write manifests: %%writefile says Overwriting from the second run on, and
+    # `kubectl rollout status` may start before the controller saw the new template (chapter 08's pattern above
+    # takes its other progress lines; the node a pod landed on is chapter 08's sandbox-worker-N too).
+    (r"(?m)^Overwriting (\S+)$", r"Writing \1"),
+    (r"(?m)^Waiting for deployment spec update to be observed\.\.\.\n", ""),
     (r"[ \t]{2,}", " "),  # column widths follow the longest (volatile) value
 ]
 

@@ -274,6 +274,11 @@ def wait_for_load_balancer(service: str, *, namespace: str | None = None, timeou
         addresses = [i.get("ip") or i.get("hostname") for i in ingress]
         if addresses:
             return State(True, 1, 1, f"service/{service} has an external address")
+        kind = ((svc or {}).get("spec") or {}).get("type", "ClusterIP")
+        if svc and kind != "LoadBalancer":  # waiting cannot help: say so at once
+            return State(False, 0, 1, f"service/{service} is of type {kind}",
+                         failed=f"service/{service} is of type {kind}, not LoadBalancer: it gets no external "
+                                f"address (set spec.type: LoadBalancer)")
         return State(False, 0, 1, f"service/{service}: EXTERNAL-IP <pending>" if svc else
                      f"waiting for service/{service} to be created")
 

@@ -2,7 +2,7 @@
 """Record the workshop notebooks' outputs (maintainers): run the chapters in order on a fresh sandbox and store
 what every cell showed, so that readers see outputs on GitHub and nbval has something to compare against.
 
-    python tools/record_notebooks.py                  # every notebooks/NN-*.ipynb, in order
+    python tools/record_notebooks.py                  # every notebooks/NN-*.ipynb, in order, then the appendix
     python tools/record_notebooks.py 02 03            # only chapters 02 and 03 (in order, on a fresh sandbox)
     python tools/record_notebooks.py --sanitize-only  # only rewrite tests/notebooks/nbval-sanitize.cfg
 
@@ -43,7 +43,7 @@ def sanitize_file_text() -> str:
 
 def chapters(selected: list[str]) -> list[Path]:
     """The notebooks to run, in chapter order: all of them, or those whose names start with the given prefixes."""
-    found = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    found = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")) + sorted(NOTEBOOKS.glob("appendix-*.ipynb"))
     if not selected:
         return found
     chosen = [nb for nb in found if any(nb.name.startswith(prefix) for prefix in selected)]

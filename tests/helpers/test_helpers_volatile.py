@@ -142,3 +142,20 @@ def test_what_a_pods_trouble_leaves_behind_is_sanitised():
     assert "Back-off restarting failed container orders-validator in pod containo-orders-frontend-HASH-SUFFIX_" in kept
     assert "Readiness probe failed: HTTP probe failed with statuscode: 503" in sanitize(
         "Readiness probe failed: HTTP probe failed with statuscode: 503")
+
+
+def test_rollout_progress_a_rewritten_file_and_the_node_of_a_pod_are_sanitised():
+    """Chapters 03-05: `kubectl rollout status` keeps its last line, %%writefile its file name, `-o wide` its columns."""
+    first = ('Waiting for deployment "containo-orders-frontend" rollout to finish: 1 out of 2 new replicas have been '
+             'updated...\nWaiting for deployment spec update to be observed...\n'
+             'deployment "containo-orders-frontend" successfully rolled out\n'
+             "Writing my-work/cache-service.yaml\n"
+             "containo-orders-frontend-76f4686cdf-fktkg   2/2   Running   0   3s   10.244.1.6   sandbox-worker    <none>\n")
+    second = ('deployment "containo-orders-frontend" successfully rolled out\n'
+              "Overwriting my-work/cache-service.yaml\n"
+              "containo-orders-frontend-5d9c7b6f4c-gjxjm   2/2   Running   0   4s   10.244.2.6   sandbox-worker2   <none>\n")
+    assert sanitize(first) == sanitize(second)
+    assert sanitize(second).splitlines()[:2] == ['deployment "containo-orders-frontend" successfully rolled out',
+                                                 "Writing my-work/cache-service.yaml"]
+    assert "IP sandbox-worker-N <none>" in sanitize(second)
+    assert sanitize('deployment "x" exceeded its progress deadline') == 'deployment "x" exceeded its progress deadline'
