@@ -18,6 +18,7 @@ PUBLIC = [
     "generate_load", "stop_load", "enqueue_orders", "queue_length", "clear_queue", "wait_for_queue",
     "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",
+    "check_setup", "wait_for_metrics", "wait_for_hpa_status",
 ]
 
 
