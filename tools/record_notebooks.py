@@ -2,12 +2,16 @@
 """Record the workshop notebooks' outputs (maintainers): run the chapters in order on a fresh sandbox and store
 what every cell showed, so that readers see outputs on GitHub and nbval has something to compare against.
 
-    python tools/record_notebooks.py                  # every notebooks/NN-*.ipynb, in order
+    python tools/record_notebooks.py                  # every notebooks/NN-*.ipynb, then the appendix, in order
     python tools/record_notebooks.py 02 03            # only chapters 02 and 03 (in order, on a fresh sandbox)
+    python tools/record_notebooks.py --time-scale 10  # faster: the controllers' windows and periods ten times shorter
     python tools/record_notebooks.py --sanitize-only  # only rewrite tests/notebooks/nbval-sanitize.cfg
 
-A sandbox (the process runtime: pods really run) is started in a temporary WORKSHOP_HOME with WORKSHOP_TIME_SCALE=10 (simulated delays run ten times
-faster; the outputs are the same) and stopped at the end. The script also writes tests/notebooks/nbval-sanitize.cfg
+A sandbox (the process runtime: pods really run) is started in a temporary WORKSHOP_HOME at time scale 1 by default:
+real time, what learners get, so the stored outputs (chapter 06's charts name their time scale) and the run times
+printed per notebook are a learner's; those run times are the "run" column of the instructor guide's Timings table.
+(At --time-scale 10, as nbval runs, the outputs compare equal after sanitizing and the run takes a quarter of the
+time.) The sandbox is stopped at the end. The script also writes tests/notebooks/nbval-sanitize.cfg
 (from helpers.volatile) and, when chapter 05 ran, docs/topology.svg: helpers' topology picture of the namespace as
 chapter 05 leaves it (the README shows it). A notebook whose run fails is left as it was.
 """
@@ -42,8 +46,9 @@ def sanitize_file_text() -> str:
 
 
 def chapters(selected: list[str]) -> list[Path]:
-    """The notebooks to run, in chapter order: all of them, or those whose names start with the given prefixes."""
-    found = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    """The notebooks to run, in chapter order then the appendix: all of them, or those whose names start with the
+    given prefixes."""
+    found = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")) + sorted(NOTEBOOKS.glob("appendix-*.ipynb"))
     if not selected:
         return found
     chosen = [nb for nb in found if any(nb.name.startswith(prefix) for prefix in selected)]
@@ -96,7 +101,8 @@ def write_topology() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("chapters", nargs="*", help="notebook name prefixes, e.g. 02 03 (default: all)")
-    parser.add_argument("--time-scale", type=float, default=10.0, help="simulated seconds per real second")
+    parser.add_argument("--time-scale", type=float, default=1.0,
+                        help="simulated seconds per real second (default 1: real time, as learners run)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds one cell may take")
     parser.add_argument("--keep", action="store_true", help="leave the sandbox running and print its home")
     parser.add_argument("--sanitize-only", action="store_true", help="only rewrite tests/notebooks/nbval-sanitize.cfg")
