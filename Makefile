@@ -20,8 +20,9 @@ install: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/workshop lab $(if $(KIND),--kind,)
 
+# Two pytest-xdist workers; a module (and its module-scoped sandbox) or a notebook stays on one (conftest.py).
 test: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 --dist loadscope
 
 benchmark: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/sandbox_benchmark.py

@@ -1,7 +1,10 @@
 """Kept here, not in notebooks/, so learners' file browser shows only the chapters.
 
 nbval runs every notebook against a sandbox of its own: the kernels inherit WORKSHOP_HOME (where connect()
-starts the sandbox) and a time scale, both set here before the first kernel starts; the sandbox stops at the end."""
+starts the sandbox) and a time scale, both set here before the first kernel starts; the sandbox stops at the end.
+Under pytest-xdist (`make test` runs `-n 2 --dist loadscope`: a module, or a notebook, stays on one worker) each
+worker has its own WORKSHOP_HOME, so two notebooks running at once never share a namespace; each chapter catches
+up with ensure_chapter, as it does when run alone."""
 import os
 import tempfile
 from pathlib import Path
@@ -13,6 +16,8 @@ _OWN_HOME = None
 
 def pytest_configure(config):
     global _OWN_HOME
+    if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
+        return  # pytest-xdist's controller runs no test: each worker gets a sandbox of its own, below
     if "WORKSHOP_HOME" not in os.environ:
         _OWN_HOME = tempfile.mkdtemp(prefix="workshop-nbval-")
         os.environ["WORKSHOP_HOME"] = _OWN_HOME

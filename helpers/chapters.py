@@ -128,10 +128,31 @@ def _load_chapters() -> dict[int, list[dict]]:
     return {n: manifests.chapter_objects(n) for n in folders}
 
 
+def provisioned(conn: Connection) -> bool:
+    """Whether an instructor made this namespace for a learner (`workshop learners create`): it holds the learner's
+    account, whose tokens end with it, and a learner confined by RBAC could not create it again."""
+    from .learners import LEARNER_LABEL
+
+    namespace = conn.api.read("v1", "Namespace", conn.namespace)
+    return LEARNER_LABEL in (((namespace or {}).get("metadata") or {}).get("labels") or {})
+
+
 def _deletions(conn: Connection, objects: list[dict]) -> list[dict]:
-    """Deleting the workshop namespace deletes everything in it: then nothing else needs deleting."""
+    """Deleting the workshop namespace deletes everything in it: then nothing else needs deleting. A provisioned
+    namespace is kept and emptied instead: its own objects are deleted one by one."""
     own = [o for o in objects if o["kind"] == "Namespace" and o["metadata"]["name"] == conn.namespace]
+    if own and provisioned(conn):
+        return [o for o in objects if o["kind"] != "Namespace"]
     return own or objects
+
+
+def _unlabel_provisioned(conn: Connection, objects: list[dict]) -> None:
+    """A provisioned namespace kept by _deletions loses the labels chapter 1 applies (the workshop's field manager
+    applies it bare, and server-side apply removes what that manager alone set), so chapter 1's checkpoint checks
+    the learner's own apply again."""
+    if any(o["kind"] == "Namespace" and o["metadata"]["name"] == conn.namespace for o in objects) \
+            and provisioned(conn):
+        apply_objects(conn, [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": conn.namespace}}])
 
 
 def _span(chapter: int) -> str:
@@ -157,6 +178,7 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
     with contextlib.nullcontext() if verbose else quietly():
         # Delete first: the chapter's own objects must be gone before the notebook creates them again.
         removed = [o for o in _deletions(conn, to_delete) if _delete(conn, o, conn.namespace, timeout)]
+        _unlabel_provisioned(conn, to_delete)
         report(apply_objects(conn, to_apply))
         for obj in to_apply:
             _reset_containers(conn, obj, conn.namespace)
@@ -168,7 +190,9 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
         if removed:
             print("removed: " + ", ".join(f"{o['kind'].lower()}/{o['metadata']['name']}" for o in removed))
     if chapter == 1:
-        print(f"Ready for chapter 1: namespace {conn.namespace} is not there yet; chapter 1 creates it.")
+        print(f"Ready for chapter 1: namespace {conn.namespace} " + (
+            "was made for you by your instructor and holds none of the workshop's objects; chapter 1 labels it."
+            if provisioned(conn) else "is not there yet; chapter 1 creates it."))
         return
     built = sorted({o["kind"].lower() for o in to_apply})
     print(f"Ready for chapter {chapter}: namespace {conn.namespace} has what {_span(chapter)}"
@@ -184,6 +208,9 @@ def reset(to: int | None = None, *, timeout: float = 300) -> None:
         ensure_chapter(to, timeout=timeout)
         return
     conn = current()
+    if provisioned(conn):  # made by the instructor for this learner: emptied, not deleted
+        ensure_chapter(1, timeout=timeout)
+        return
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": conn.namespace}}
     with quietly():
         scaling.quiet_workload(conn, conn.namespace)

@@ -1,10 +1,12 @@
 """`workshop`: the command line for learners and instructors.
 
     workshop lab                 the sandbox (started if needed) and JupyterLab on notebooks/
+    workshop env                 `export` lines that point a shell's kubectl at the workshop's cluster
     workshop up --kind           a real kind cluster with the app image, metrics-server, KEDA, a load balancer
     workshop check [--kind]      preflight: is this machine ready? (each failure with its fix)
     workshop reset --to 04       bring the cluster to the state chapter 04 starts from
     workshop progress            which chapters' checkpoints pass, per learner namespace
+    workshop learners create alice bob   one shared cluster: a namespace, account, role and kubeconfig each
 
 Subcommands build their commands with pure functions (tested offline). The cluster and namespace are resolved as
 connect() resolves them (helpers.cluster); the chapter and checkpoint helpers are imported inside the commands
@@ -20,8 +22,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import kind, preflight
-from .cluster import environment, namespace_for
+from . import kind, lab, preflight
+from .cluster import context_learner, default_kubeconfig, environment, namespace_for
+from .guard import KIND_CONTEXT, SANDBOX_CONTEXT
 from .errors import WorkshopError
 
 REPO = kind.REPO
@@ -71,12 +74,18 @@ def _start_sandbox(args: argparse.Namespace):
     return status
 
 
-def _env_for(args: argparse.Namespace) -> dict[str, str]:
-    """Resolve the cluster of args (starting the sandbox when it is the choice) and export it for the helpers."""
+def _env_for(args: argparse.Namespace, *, terminal: bool = False) -> dict[str, str]:
+    """Resolve the cluster of args (starting the sandbox when it is the choice) and export it for the helpers;
+    with `terminal`, also what a shell's kubectl needs (helpers.lab.terminal_environment)."""
     choice = cluster_choice(args)
     kubeconfig = _start_sandbox(args).kubeconfig if choice == "sandbox" else None
     env = environment(choice, kubeconfig=kubeconfig, context=getattr(args, "context", None),
                       learner=getattr(args, "learner", None), time_scale=getattr(args, "time_scale", 1.0))
+    if terminal:
+        context = {"sandbox": SANDBOX_CONTEXT, "kind": KIND_CONTEXT}.get(choice) or args.context
+        source = str(kubeconfig) if kubeconfig else default_kubeconfig()
+        learner = getattr(args, "learner", None) or context_learner(source, context)
+        env.update(lab.terminal_environment(context, namespace_for(learner), source))
     os.environ.update(env)
     return env
 
@@ -140,14 +149,37 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    env = _env_for(args)
-    command = lab_command(port=args.port, browser=not args.no_browser)
-    print(f"JupyterLab on {NOTEBOOKS} with " + " ".join(f"{k}={v}" for k, v in sorted(env.items())))
+    env = _env_for(args, terminal=True)
+    lab.install_overrides()  # JupyterLab's news prompt off (helpers/jupyter/overrides.json)
+    command = lab_command(port=args.port, browser=not args.no_browser) + lab.server_arguments()
+    shown = {k: v for k, v in env.items() if k not in ("PATH", lab.KUBECONFIG_ENV)}
+    print(f"JupyterLab on {NOTEBOOKS} with " + " ".join(f"{k}={v}" for k, v in sorted(shown.items())))
     print("$ " + " ".join(command))
     try:
         return subprocess.call(command, env={**os.environ, **env}, cwd=NOTEBOOKS)
     except KeyboardInterrupt:
         return 130
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    """Print `export` lines for a shell: eval "$(workshop env)" (binder/start does, before JupyterLab starts)."""
+    import contextlib
+    import shlex
+
+    with contextlib.redirect_stdout(sys.stderr):  # what starting the sandbox says is not for the shell to run
+        env = _env_for(args, terminal=True)
+    for key, value in sorted(env.items()):
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_jupyter_config(args: argparse.Namespace) -> int:
+    """Install the workshop's JupyterLab settings into this Python environment, for images whose Jupyter server
+    the platform starts (binder/postBuild; a JupyterHub single-user image)."""
+    print(f"JupyterLab settings override: {lab.install_overrides()}")
+    server = lab.install_server_config(args.prefix)
+    print(f"terminal shell: {server}" if server else "no bash found: the terminal keeps Jupyter's default shell")
+    return 0
 
 
 def _chapters():
@@ -202,6 +234,47 @@ def cmd_progress(args: argparse.Namespace) -> int:
     checks = _checks()
     # Without names the helpers report every workshop namespace they find on the cluster.
     print(format_progress(checks.progress(namespaces) if namespaces else checks.progress()))
+    return 0
+
+
+LEARNERS_HELP = (
+    "For one shared cluster: `create` gives each learner a namespace containo-<name>, a ServiceAccount, a Role and "
+    "RoleBinding for what the chapters do in that namespace, a ClusterRole and binding that read nodes and "
+    "namespaces and may label only the learner's own namespace, and <out>/<name>.kubeconfig (a token valid for "
+    "--duration, context workshop-<name> in that namespace). Run it again to renew the tokens. `delete` removes a "
+    "learner's namespace (with the account and so its tokens) and cluster role. The confinement to one namespace "
+    "is enforced only by a cluster that enforces RBAC (kind and managed clusters do); the sandbox allows every "
+    "request, so on it the objects and kubeconfigs can be tried but not the confinement. Use an instructor "
+    "(cluster-admin) context: --context NAME or --kind.")
+
+
+def cmd_learners(args: argparse.Namespace) -> int:
+    from . import learners
+    from .cluster import connect
+
+    _env_for(args)
+    conn = connect()
+    if args.action == "list":
+        rows = learners.listed(conn)
+        print("\n".join(f"{name:<20} {namespace:<28} {phase}" for name, namespace, phase in rows)
+              if rows else f"no learner namespaces (label {learners.LEARNER_LABEL}) on context {conn.context}")
+        return 0
+    if not args.names:
+        raise WorkshopError(f"name at least one learner: workshop learners {args.action} alice bob ...")
+    if args.action == "delete":
+        for removed in learners.delete(conn, args.names):
+            print(f"{removed} deleted")
+        return 0
+    issued = learners.create(conn, args.names, Path(args.out), duration=learners.parse_duration(args.duration),
+                             server=args.server)
+    for one in issued:
+        print(f"{one.learner}: namespace {one.namespace}, kubeconfig {one.kubeconfig} (token valid until "
+              f"{one.expires})")
+    print(f"\nEach learner: KUBECONFIG=<their file> workshop lab --context workshop-<name>   (context {conn.context} "
+          "was used to create them)")
+    if conn.cluster == "sandbox":
+        print("Note: the sandbox allows every request; the learners are confined to their namespaces only on a "
+              "cluster that enforces RBAC (kind does).")
     return 0
 
 
@@ -266,11 +339,37 @@ def parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="JupyterLab on notebooks/, pointed at the sandbox (default) or --kind",
                          description="Start the sandbox (unless --kind or --context) and JupyterLab on notebooks/ "
                          "with WORKSHOP_CLUSTER (and KUBECONFIG, WORKSHOP_CONTEXT, WORKSHOP_LEARNER) set for the "
-                         "helpers.")
+                         "helpers. Its terminal opens with KUBECONFIG naming the workshop's context and namespace "
+                         "and the project's kubectl first on PATH; JupyterLab's news prompt is off.")
     _cluster_flags(lab)
     lab.add_argument("--port", type=int, help="JupyterLab's port")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
     lab.set_defaults(func=cmd_lab)
+
+    env = sub.add_parser("env", help="print `export` lines pointing a shell's kubectl at the workshop's cluster",
+                         description="Start the sandbox (unless --kind or --context) and print the variables "
+                         "`workshop lab` gives JupyterLab and its terminal: KUBECONFIG (a file with the workshop's "
+                         "context and namespace, then the cluster's kubeconfig), PATH with the project's kubectl "
+                         'first, WORKSHOP_CLUSTER... Use: eval "$(workshop env)".')
+    _cluster_flags(env)
+    env.set_defaults(func=cmd_env)
+
+    config = sub.add_parser("jupyter-config", help="install the workshop's JupyterLab settings into this environment "
+                            "(news off, the terminal's shell): for Binder and JupyterHub images")
+    config.add_argument("--prefix", help="the environment's prefix (default: this Python's sys.prefix)")
+    config.set_defaults(func=cmd_jupyter_config)
+
+    people = sub.add_parser("learners", help="instructors: a namespace, account, role and kubeconfig per learner on "
+                            "one shared cluster", description=LEARNERS_HELP)
+    people.add_argument("action", choices=["create", "delete", "list"])
+    people.add_argument("names", nargs="*", metavar="NAME", help="learner names (lowercase letters, digits, '-')")
+    people.add_argument("--out", default="learners", metavar="DIR", help="where the kubeconfigs go (default learners/)")
+    people.add_argument("--duration", default="12h", help="how long the tokens last (default 12h: the workshop's day; "
+                        "a cluster may cap it: the printed expiry is what it granted)")
+    people.add_argument("--server", metavar="URL", help="the API server address learners use, when it differs from "
+                        "the one in your kubeconfig")
+    _cluster_flags(people, learner=False)
+    people.set_defaults(func=cmd_learners)
 
     reset = sub.add_parser("reset", help="remove the workshop's objects, or bring the cluster to a chapter's start")
     reset.add_argument("--to", type=int, metavar="NN", help="the chapter to catch up to (e.g. 04)")

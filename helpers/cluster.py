@@ -4,6 +4,8 @@
     connect("kind")                 the kind cluster from `workshop up --kind` (context kind-workshop)
     connect(context="workshop-aks") a cluster you name; WORKSHOP_CONTEXT=... does the same
     connect(learner="alice")        work in namespace containo-alice (or set WORKSHOP_LEARNER=alice)
+    connect(context="workshop-alice")   a context whose namespace is containo-alice works there too (the
+                                    kubeconfig `workshop learners create` writes for alice)
 
 Every other helper uses the connection made here (or makes the default one on first use); none of them ever
 falls back to kubectl's current context.
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import urllib3
+import yaml
 from kubernetes import config as kube_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
@@ -97,6 +100,35 @@ def environment(cluster: str, *, kubeconfig: str | None = None, context: str | N
     return env
 
 
+def learner_of(namespace: str | None) -> str | None:
+    """The learner a workshop namespace belongs to: "alice" for containo-alice, None for containo or any other."""
+    prefix = f"{NAMESPACE}-"
+    if namespace and namespace.startswith(prefix) and _LABEL.match(namespace[len(prefix):]):
+        return namespace[len(prefix):]
+    return None
+
+
+def context_entry(kubeconfig: str, context: str) -> dict | None:
+    """The context named `context` in the first file of the KUBECONFIG list `kubeconfig` that has it (read as
+    kubectl merges a list: the first file to name a context wins)."""
+    for path in filter(None, kubeconfig.split(os.pathsep)):
+        try:
+            with open(Path(path).expanduser()) as f:
+                config = yaml.safe_load(f) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        for entry in (config.get("contexts") or []) if isinstance(config, dict) else []:
+            if isinstance(entry, dict) and entry.get("name") == context and isinstance(entry.get("context"), dict):
+                return dict(entry["context"])
+    return None
+
+
+def context_learner(kubeconfig: str, context: str) -> str | None:
+    """The learner whose namespace a kubeconfig context names (`namespace: containo-alice` -> "alice"), as in the
+    kubeconfig `workshop learners create` writes: with it a learner needs no WORKSHOP_LEARNER."""
+    return learner_of((context_entry(kubeconfig, context) or {}).get("namespace"))
+
+
 def default_kubeconfig() -> str:
     return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
 
@@ -146,12 +178,14 @@ def connect(cluster: str | None = None, *, context: str | None = None, learner: 
     global _current
     choice = guard.choose(cluster, context, os.environ)
     learner = learner or os.environ.get(LEARNER_ENV) or None
-    namespace = namespace_for(learner)
+    namespace_for(learner)  # a bad name is refused before anything starts
     if choice.cluster == "sandbox" and not kubeconfig:
         kubeconfig = _sandbox_kubeconfig()
     kubeconfig = kubeconfig or default_kubeconfig()
     contexts, current_name = _contexts(kubeconfig)
     choice = guard.check(choice, contexts, current_name, kubeconfig)
+    learner = learner or context_learner(kubeconfig, choice.context)
+    namespace = namespace_for(learner)
     _current = _open(choice, kubeconfig, namespace, learner)
     use_pod_network(_current)
     return _current

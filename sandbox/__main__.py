@@ -24,6 +24,7 @@ from sandbox.controllers.manager import ControllerManager
 from sandbox.pod_network import PodNetwork
 from sandbox.registry.bootstrap import bootstrap
 from sandbox.registry.rest import Registry
+from sandbox.registry.tokens import TokenSigner
 from sandbox.storage.journal import Journal
 from sandbox.storage.store import Store
 
@@ -87,6 +88,7 @@ async def serve(args: argparse.Namespace) -> None:
     clock = Clock(args.time_scale)
     store = Store(Journal(args.state) if args.state else None, history_size=args.watch_history)
     registry = Registry(store, clock, bookmark_interval=args.bookmark_interval)
+    registry.token_signer = TokenSigner.load_or_create(directory)  # service account tokens outlive a restart
     bootstrap(registry)
     controllers, network = None, None
     run_directory = _run_directory(args)

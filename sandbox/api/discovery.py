@@ -21,10 +21,11 @@ KUBERNETES_VERSION = "v1.37.0"
 AGGREGATED_CONTENT_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 _SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "scale": ("get", "patch", "update"), "log": ("get",),
-                      "eviction": ("create",)}
+                      "eviction": ("create",), "token": ("create",)}
 # Subresources that answer with another group's kind. kubectl drain looks for pods/eviction in /api/v1 with exactly
 # this group, version and kind (k8s.io/kubectl/pkg/drain CheckEvictionSupport), and falls back to DELETE without it.
-_SUBRESOURCE_KINDS = {"scale": ("autoscaling", "v1", "Scale"), "eviction": ("policy", "v1", "Eviction")}
+_SUBRESOURCE_KINDS = {"scale": ("autoscaling", "v1", "Scale"), "eviction": ("policy", "v1", "Eviction"),
+                     "token": ("authentication.k8s.io", "v1", "TokenRequest")}
 # The apiextensions handler lists a custom resource's verbs in this fixed (unsorted) order.
 _CRD_VERBS = ("delete", "deletecollection", "get", "list", "patch", "create", "update", "watch")
 

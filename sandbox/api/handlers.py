@@ -23,7 +23,7 @@ BOOKMARK_INTERVAL = web.AppKey("bookmark_interval", float)
 
 # The methods each subresource serves (anything else is 405, as the apiserver registers no handler for it).
 SUBRESOURCE_METHODS = {"status": ("GET", "PUT", "PATCH"), "scale": ("GET", "PUT", "PATCH"), "log": ("GET",),
-                       "binding": ("POST",), "eviction": ("POST",), "finalize": ("PUT",),
+                       "binding": ("POST",), "eviction": ("POST",), "token": ("POST",), "finalize": ("PUT",),
                        **{name: streams.METHODS for name in streams.SUBRESOURCES}}
 
 
@@ -93,8 +93,16 @@ async def _evict(request: web.Request, t: Target) -> web.Response:
     return json_response(evicted, status=201, warnings=warnings)
 
 
+async def _request_token(request: web.Request, t: Target) -> web.Response:
+    q = RequestQuery(request)
+    warnings: list[str] = []
+    body = await requests.body(request)
+    issued = request.app[REGISTRY].request_token(t.namespace, t.name, body, q.write_options(warnings, with_manager=False))
+    return json_response(issued, status=201, warnings=warnings)
+
+
 SUBRESOURCE_HANDLERS = {("log", "GET"): _pod_log, ("scale", "GET"): _get_scale, ("binding", "POST"): _bind,
-                        ("eviction", "POST"): _evict,
+                        ("eviction", "POST"): _evict, ("token", "POST"): _request_token,
                         **{(name, method): _pod_connection for name in streams.SUBRESOURCES for method in streams.METHODS}}
 
 

@@ -1,7 +1,7 @@
 """Request bodies in Kubernetes' protobuf encoding, for the objects kubectl's typed clients send that way
 (kubectl 1.37 sends `kubectl create namespace|deployment|configmap|secret|service|serviceaccount|pdb|job|cronjob`,
 `kubectl create role|clusterrole|rolebinding|clusterrolebinding`,
-`kubectl autoscale`, `kubectl auth can-i|whoami` and the DeleteOptions of `kubectl drain --disable-eviction` as
+`kubectl autoscale`, `kubectl auth can-i|whoami`, `kubectl create token` and the DeleteOptions of `kubectl drain --disable-eviction` as
 application/vnd.kubernetes.protobuf, and client-go has no fallback to JSON; its evictions go as JSON, but a client
 configured for protobuf sends those too).
 
@@ -154,6 +154,12 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     "SelfSubjectRulesReviewSpec": {1: ("namespace", STRING)},
     # authentication.k8s.io/v1, as `kubectl auth whoami` sends it (an empty status)
     "SelfSubjectReview": {1: ("metadata", "ObjectMeta"), 2: ("status", DROP)},
+    # authentication.k8s.io/v1, as `kubectl create token` sends it (serviceaccounts/<name>/token)
+    "TokenRequest": {1: ("metadata", "ObjectMeta"), 2: ("spec", "TokenRequestSpec"), 3: ("status", DROP)},
+    "TokenRequestSpec": {1: ("audiences", STRING, REPEATED), 3: ("boundObjectRef", "BoundObjectReference"),
+                         4: ("expirationSeconds", INT, KEEP)},
+    "BoundObjectReference": {1: ("kind", STRING), 2: ("apiVersion", STRING), 3: ("name", STRING),
+                             4: ("uid", STRING)},
     # policy/v1 (and v1beta1, the same message): pods/eviction's body from a client configured for protobuf
     "Eviction": {1: ("metadata", "ObjectMeta"), 2: ("deleteOptions", "DeleteOptions")},
     # policy/v1, as `kubectl create pdb` sends it (with a zero status); the spec's fields are all Go pointers
@@ -183,6 +189,7 @@ TOP_LEVEL = {("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap",
              ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
              ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
              ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+             ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
              ("policy/v1", "Eviction"): "Eviction", ("policy/v1beta1", "Eviction"): "Eviction",
              ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
              ("rbac.authorization.k8s.io/v1", "Role"): "Role",

@@ -15,6 +15,7 @@ from sandbox.api.responses import json_response, status_response
 from sandbox.machinery import errors
 from sandbox.machinery.errors import StatusError
 from sandbox.registry.rest import Registry
+from sandbox.registry.tokens import REQUEST_USER
 from sandbox.simulation import controls as simulation_controls
 from sandbox.storage.store import dumps
 
@@ -26,7 +27,7 @@ HEALTH_CHECKS = ("ping", "log", "etcd", "informer-sync", "poststarthook/start-ap
 
 
 def make_app(registry: Registry, token: str, *, bookmark_interval: float = 60.0) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[_errors, _authenticate(token)],
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_errors, _authenticate(token, registry)],
                           handler_args={"max_field_size": 16384})
     app[REGISTRY] = registry
     app[BOOKMARK_INTERVAL] = bookmark_interval
@@ -52,7 +53,9 @@ async def _errors(request: web.Request, handler):
         return status_response(errors.internal(f"{type(e).__name__}: {e}"))
 
 
-def _authenticate(token: str):
+def _authenticate(token: str, registry: Registry):
+    """The sandbox's own token (its kubeconfig's user), else a service account token it issued (TokenRequest:
+    registry/tokens.py), whose user the request then carries (tokens.REQUEST_USER)."""
     expected = token.encode()
 
     @web.middleware
@@ -61,9 +64,18 @@ def _authenticate(token: str):
         # client's in-cluster config sends "bearer <token>"), the token its second space-separated word.
         parts = request.headers.get("Authorization", "").strip().split(" ")
         given = parts[1].encode() if len(parts) >= 2 and parts[0].lower() == "bearer" else b""
-        if not given or not hmac.compare_digest(given, expected):
+        if not given:
             return status_response(errors.unauthorized())
-        return await handler(request)
+        user = None
+        if not hmac.compare_digest(given, expected):
+            user = registry.authenticate_token(given.decode(errors="replace"))
+            if user is None:
+                return status_response(errors.unauthorized())
+        reset = REQUEST_USER.set(user)
+        try:
+            return await handler(request)
+        finally:
+            REQUEST_USER.reset(reset)
     return authenticate
 
 

@@ -56,7 +56,7 @@ RESOURCES: tuple[ResourceType, ...] = (
                  verbs=("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")),
     ResourceType("", "v1", "Endpoints", "endpoints", True, ("ep",), list_kind="EndpointsList"),
     ResourceType("", "v1", "Event", "events", True, ("ev",)),
-    ResourceType("", "v1", "ServiceAccount", "serviceaccounts", True, ("sa",)),
+    ResourceType("", "v1", "ServiceAccount", "serviceaccounts", True, ("sa",), ("token",)),
     ResourceType("apps", "v1", "Deployment", "deployments", True, ("deploy",), ("status", "scale"), _ALL),
     ResourceType("apps", "v1", "ReplicaSet", "replicasets", True, ("rs",), ("status", "scale"), _ALL),
     ResourceType("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, ("hpa",),

@@ -22,6 +22,7 @@ from sandbox.registry.eviction import EvictionMixin
 from sandbox.registry.kind import Kind, Storage
 from sandbox.registry.options import WriteOptions, write_options
 from sandbox.registry.subresources import SubresourceMixin
+from sandbox.registry.tokens import TokenRequestMixin
 from sandbox.registry.trusted import check_decoded
 from sandbox.registry.updates import UpdateMixin
 from sandbox.registry.watches import Watch
@@ -33,7 +34,7 @@ _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # apimachinery's SimpleNameGenerato
 _SERVER_SET = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
 
 
-class Registry(UpdateMixin, DeletionMixin, SubresourceMixin, EvictionMixin):
+class Registry(UpdateMixin, DeletionMixin, SubresourceMixin, EvictionMixin, TokenRequestMixin):
     # Tests set this (or SANDBOX_CHECK_TRUSTED_WRITES=1) to prove every trusted write is what decoding would
     # have produced: the trusted path must be an optimisation, never a difference.
     check_trusted = os.environ.get("SANDBOX_CHECK_TRUSTED_WRITES") == "1"

@@ -20,8 +20,8 @@ def test_help_lists_every_command(capsys):
         cli.main(["--help"])
     assert caught.value.code == 0
     out = capsys.readouterr().out
-    for command in ("up", "down", "check", "sandbox", "lab", "reset", "progress"):
-        assert f"    {command} " in out
+    for command in ("up", "down", "check", "sandbox", "lab", "env", "jupyter-config", "learners", "reset", "progress"):
+        assert any(line.startswith(f"    {command}") and line.split()[0] == command for line in out.splitlines())
 
 
 def test_the_console_script_is_declared():
@@ -139,13 +139,16 @@ class FakeDaemon:
 
 
 @pytest.fixture
-def daemon(monkeypatch):
-    """A fake sandbox daemon; the environment the CLI exports for the helpers is restored afterwards."""
+def daemon(monkeypatch, tmp_path):
+    """A fake sandbox daemon; the environment the CLI exports for the helpers is restored afterwards. The
+    terminal's kubeconfig goes to a WORKSHOP_HOME of the test's, the settings override to its own folder."""
     fake = FakeDaemon()
     monkeypatch.setattr(cli, "_sandbox", lambda: fake)
+    monkeypatch.setattr(cli.lab, "install_overrides", lambda: tmp_path / "settings" / "overrides.json")
     saved = dict(os.environ)
     for name in ("KUBECONFIG", "WORKSHOP_CLUSTER", "WORKSHOP_CONTEXT", "WORKSHOP_LEARNER", "WORKSHOP_TIME_SCALE"):
         os.environ.pop(name, None)
+    os.environ["WORKSHOP_HOME"] = str(tmp_path / "home")
     yield fake
     os.environ.clear()
     os.environ.update(saved)
@@ -174,8 +177,11 @@ def test_lab_starts_the_sandbox_and_points_jupyter_at_it(daemon, monkeypatch):
     assert cli.main(["lab", "--learner", "bob", "--no-browser"]) == 0
     assert daemon.calls == [("start", 1.0, 3)]
     assert seen["cwd"] == REPO / "notebooks"
+    home = os.environ["WORKSHOP_HOME"]
     assert (seen["env"]["KUBECONFIG"], seen["env"]["WORKSHOP_CLUSTER"], seen["env"]["WORKSHOP_LEARNER"]) == (
-        "/tmp/ws/sandbox/kubeconfig", "sandbox", "bob")
+        f"{home}/kubeconfig:/tmp/ws/sandbox/kubeconfig", "sandbox", "bob")
+    assert seen["env"]["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    assert "--ServerApp.terminado_settings=" in seen["command"][-1] and "terminal.bashrc" in seen["command"][-1]
 
 
 def test_lab_on_kind_does_not_start_the_sandbox(daemon, monkeypatch):
@@ -183,7 +189,8 @@ def test_lab_on_kind_does_not_start_the_sandbox(daemon, monkeypatch):
     monkeypatch.setattr(subprocess, "call", lambda command, env, cwd: seen.update(env=env) or 0)
     assert cli.main(["lab", "--kind"]) == 0
     assert daemon.calls == []
-    assert seen["env"]["WORKSHOP_CLUSTER"] == "kind" and "KUBECONFIG" not in seen["env"]
+    assert seen["env"]["WORKSHOP_CLUSTER"] == "kind"
+    assert seen["env"]["KUBECONFIG"] == f"{os.environ['WORKSHOP_HOME']}/kubeconfig:{Path.home()}/.kube/config"
 
 
 def fake_chapters(monkeypatch, *, reset_takes_to: bool):

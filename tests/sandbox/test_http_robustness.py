@@ -2,7 +2,6 @@
 import json
 import random
 import string
-import time
 
 import pytest
 
@@ -145,21 +144,18 @@ def _random_body(rng: random.Random) -> bytes:
 
 
 def test_random_bad_requests_never_get_a_500(http):
+    # A fixed number of requests, not a time budget: on a loaded machine a time budget tests the machine.
     rng = random.Random(1337)
-    deadline = time.monotonic() + 15
-    count = 0
-    while count < 400 and time.monotonic() < deadline:
+    for _ in range(100):
         query = rng.choice(_QUERIES)
         # any GET may turn out to be a watch: bound it so that the loop keeps moving
         query += ("&" if query else "?") + "timeoutSeconds=1"
         method, path = rng.choice(_METHODS), rng.choice(_PATHS) + query
         response = http.request(method, path, data=_random_body(rng),
-                                headers={"Content-Type": rng.choice(_CONTENT_TYPES)}, timeout=10)
+                                headers={"Content-Type": rng.choice(_CONTENT_TYPES)}, timeout=60)
         assert response.status_code < 500, (method, path, response.status_code, response.text[:300])
         if method != "HEAD" and response.status_code >= 400:
             status_of(response)
-        count += 1
-    assert count >= 50
     assert http.get("/readyz").status_code == 200
 
 
@@ -212,9 +208,7 @@ def _mutate(rng: random.Random, value):
 
 def test_mutated_objects_never_get_a_500(http):
     rng = random.Random(42)
-    deadline = time.monotonic() + 15
-    count = 0
-    while count < 300 and time.monotonic() < deadline:
+    for _ in range(150):  # a fixed number, as above
         path, valid = rng.choice(list(_VALID.items()))
         body = _mutate(rng, valid)
         method = rng.choice(["POST", "PUT", "PATCH", "PATCH-APPLY"])
@@ -226,10 +220,8 @@ def test_mutated_objects_never_get_a_500(http):
         elif method == "PATCH-APPLY":
             method, url = "PATCH", url + "?fieldManager=fuzz&force=true"
             headers["Content-Type"] = "application/apply-patch+yaml"
-        response = http.request(method, url, data=json.dumps(body), headers=headers, timeout=10)
+        response = http.request(method, url, data=json.dumps(body), headers=headers, timeout=60)
         assert response.status_code < 500, (method, url, json.dumps(body)[:400], response.text[:400])
-        count += 1
-    assert count >= 50
 
 
 _EVICTION = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "fuzz", "namespace": "default"},
@@ -239,7 +231,7 @@ _EVICTION = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name":
 
 def test_mutated_evictions_never_get_a_500(http):
     rng = random.Random(7)
-    for _ in range(150):
+    for _ in range(100):
         query = rng.choice(["", "?dryRun=All", "?fieldValidation=Strict"])
         response = http.post("/api/v1/namespaces/default/pods/fuzz/eviction" + query,
                              data=json.dumps(_mutate(rng, _EVICTION)), headers={"Content-Type": "application/json"})

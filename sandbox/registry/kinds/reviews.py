@@ -10,6 +10,7 @@ from sandbox.machinery.resources import ResourceType
 from sandbox.printers import default_printer
 from sandbox.registry.kind import Kind, Storage
 from sandbox.registry.strategy import Strategy
+from sandbox.registry.tokens import REQUEST_USER
 
 GROUP = "authorization.k8s.io"
 # The one user the bearer token authenticates, named after the kubeconfig's user. The authenticator adds
@@ -47,9 +48,16 @@ def answer(rt: ResourceType, obj: dict, now: str) -> dict:
 
 def _self_subject_review(rt: ResourceType, now: str) -> dict:
     """What the request's user is, whatever the body said: kube-apiserver builds a new object (only a
-    creationTimestamp in its metadata; no uid or extra for a token user, so they are left out)."""
+    creationTimestamp in its metadata; no uid or extra for the sandbox's token user, so they are left out; a
+    service account's token user has both, tokens.py)."""
+    user = REQUEST_USER.get()
+    if user is None:
+        info = {"username": USER, "groups": list(GROUPS)}
+    else:
+        info = {"username": user.username, "uid": user.uid, "groups": list(user.groups),
+                "extra": {key: list(values) for key, values in user.extra.items()}}
     return {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {"creationTimestamp": now},
-            "status": {"userInfo": {"username": USER, "groups": list(GROUPS)}}}
+            "status": {"userInfo": info}}
 
 
 def _check_access_spec(spec: dict) -> None:

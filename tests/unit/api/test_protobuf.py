@@ -140,3 +140,13 @@ def test_rbac_objects_as_kubectl_create_role_and_rolebinding_send_them():
     aggregated = protobuf.decode(envelope("rbac.authorization.k8s.io/v1", "ClusterRole",
                                           field(1, field(1, "c")) + field(3, field(1, selector))))
     assert aggregated["aggregationRule"] == {"clusterRoleSelectors": [{"matchLabels": {"agg": "true"}}]}
+
+
+def test_a_token_request_as_kubectl_create_token_sends_it():
+    bound = field(1, "Pod") + field(2, "v1") + field(3, "web") + field(4, "u-1")
+    spec = field(1, "vault") + field(3, bound) + field(4, 7200)
+    body = envelope("authentication.k8s.io/v1", "TokenRequest", field(1, b"") + field(2, spec) + field(3, b""))
+    assert protobuf.decode(body) == {
+        "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "metadata": {},
+        "spec": {"audiences": ["vault"], "expirationSeconds": 7200,
+                 "boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "web", "uid": "u-1"}}}
