@@ -5,6 +5,7 @@ what every cell showed, so that readers see outputs on GitHub and nbval has some
     python tools/record_notebooks.py                  # every notebooks/NN-*.ipynb, then the appendix, in order
     python tools/record_notebooks.py 02 03            # only chapters 02 and 03 (in order, on a fresh sandbox)
     python tools/record_notebooks.py --time-scale 10  # faster: the controllers' windows and periods ten times shorter
+    python tools/record_notebooks.py 06 --slow 5      # also print each cell that took over 5 s
     python tools/record_notebooks.py --sanitize-only  # only rewrite tests/notebooks/nbval-sanitize.cfg
 
 A sandbox (the process runtime: pods really run) is started in a temporary WORKSHOP_HOME at time scale 1 by default:
@@ -68,14 +69,27 @@ def isolate(home: str, time_scale: float) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))  # kernels import helpers from the checkout
 
 
-def run(path: Path, timeout: float) -> float:
-    """Execute one notebook top to bottom in a fresh kernel and store its outputs; its run time in seconds."""
+def cell_seconds(cell) -> float:
+    """How long nbclient took to run a cell (from the timing it records in the cell's metadata)."""
+    from datetime import datetime
+
+    timing = cell.metadata.get("execution") or {}
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    return (datetime.fromisoformat(end.replace("Z", "+00:00"))
+            - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+
+
+def run(path: Path, timeout: float, slow: float | None = None) -> float:
+    """Execute one notebook top to bottom in a fresh kernel and store its outputs; its run time in seconds.
+    With `slow`, print each cell that took longer than that many seconds (where a chapter waits)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=slow is not None,
                             resources={"metadata": {"path": str(path.parent)}})
     started = time.monotonic()
     try:
@@ -83,7 +97,10 @@ def run(path: Path, timeout: float) -> float:
     except CellExecutionError as error:
         raise SystemExit(f"{path.name} failed (left unchanged):\n{error}") from None
     elapsed = time.monotonic() - started
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
+        seconds = cell_seconds(cell) if slow is not None else 0.0
+        if slow is not None and seconds > slow:
+            print(f"    cell {index:<3} {seconds:6.1f} s  {cell.source.splitlines()[0][:70]}", flush=True)
         cell.metadata.pop("execution", None)
     nbformat.write(notebook, path)
     return elapsed
@@ -104,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="simulated seconds per real second (default 1: real time, as learners run)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds one cell may take")
+    parser.add_argument("--slow", type=float, metavar="SECONDS",
+                        help="also print every cell that took longer than SECONDS (where the waiting is)")
     parser.add_argument("--keep", action="store_true", help="leave the sandbox running and print its home")
     parser.add_argument("--sanitize-only", action="store_true", help="only rewrite tests/notebooks/nbval-sanitize.cfg")
     args = parser.parse_args(argv)
@@ -118,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     total = time.monotonic()
     try:
         for path in notebooks:
-            print(f"{path.name:<40} {run(path, args.timeout):6.1f} s", flush=True)
+            elapsed = run(path, args.timeout, args.slow)
+            print(f"{path.name:<40} {elapsed:6.1f} s", flush=True)
             if path.name.startswith(TOPOLOGY_AFTER):  # before a later chapter changes the namespace
                 write_topology()
                 print(f"wrote {TOPOLOGY_SVG.relative_to(ROOT)}")
