@@ -62,6 +62,18 @@ PATTERNS: list[tuple[str, str]] = [
     (r'(?m)^([-+ ] +deployment\.kubernetes\.io/revision: )"\d+"$', r'\1"N"'),
     # kubectl rollout status: how many progress lines come before the last one depends on timing.
     (r'(?m)^Waiting for deployment "[^"]+" rollout to finish: .*\n', ""),
+    # kubectl's own reports of a moment (chapters 02 and 06): `rollout status` prints a line per step it saw,
+    # `describe` dates, container ids, the node a pod landed on and repeated events, `top` what it measured.
+    (r'(?m)^Waiting for deployment "[^"]+" (?:rollout to finish|spec update to be observed).*\n', ""),
+    (r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}\b", "DATE"),
+    (r"\bcontainerd://[0-9a-f]{64}\b", "containerd://CONTAINER-ID"),
+    (rf"\bkube-api-access-[{_ALNUM}]{{5}}\b", "kube-api-access-SUFFIX"),
+    (r"(?m)^(Node:\s+)[a-z0-9.-]+/", r"\1NODE/"),
+    (r"(Successfully assigned \S+ to )[a-z0-9.-]+", r"\1NODE"),
+    # A readiness probe that ran before the container listened: whether the kubelet was that early is timing.
+    (r"(?m)^ +Warning +Unhealthy +.*Readiness probe failed: .*connect: connection refused\n", ""),
+    (r" *\(x\d+ over \d+[smh]\S*\)", ""),
+    (r"(?m)\b\d+m( +)\d+Mi( *)$", r"CPUm\1MEMMi\2"),  # the last two columns of `kubectl top`
     (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "IP"),
     (r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", r"\1:NODEPORT/\2"),
     (r"\b\d+[smhdy](\d+[smh])?( ago)?\b", "AGE"),

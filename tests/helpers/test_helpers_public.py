@@ -20,6 +20,7 @@ PUBLIC = [
     "watch_scaling", "explain_hpa",
     "wait_for_problem", "wait_for_unready", "check_recovered",
     "check_config",
+    "check_setup", "wait_for_metrics", "wait_for_hpa_status",
 ]
 
 
