@@ -46,9 +46,10 @@ def _key_ref(variable: dict) -> tuple[str, str, str] | None:
 # --- what a container reads -------------------------------------------------------------------------------------
 
 def container_problems(owner: str, name: str, want: dict, live: dict, snap) -> list[str]:
-    """What container `name` of `owner` misses of the configuration the manifest gives it: its envFrom sources, its
-    variables read from ConfigMaps and Secrets, its arguments; and the variables it sets itself that hide a key of
-    its ConfigMap (`env` wins over `envFrom`)."""
+    """What container `name` of `owner` misses of the configuration the manifest gives it: its envFrom sources and
+    its variables read from ConfigMaps and Secrets; and the variables it sets itself that hide a key of its
+    ConfigMap (`env` wins over `envFrom`). Its command and arguments (`--requirepass $(REDIS_PASSWORD)`) are
+    helpers.grading's."""
     where = f"{owner}: container {name}"
     out = []
     have_sources = [_source(e) for e in live.get("envFrom") or []]
@@ -69,25 +70,8 @@ def container_problems(owner: str, name: str, want: dict, live: dict, snap) -> l
         elif got != wanted:
             out.append(f"{where}: {variable['name']} is read from {got[0]}/{got[1]} key {got[2]!r}, expected "
                        f"{kind}/{source} key {key!r}")
-    for words in _variable_args(want.get("args") or []):
-        if not _contains(live.get("args") or [], words):
-            out.append(f"{where} is started without {' '.join(words)} (args)")
     out += _hidden_keys(where, live, snap)
     return out
-
-
-def _variable_args(args: list[str]) -> list[list[str]]:
-    """The arguments that take a variable's value (`$(REDIS_PASSWORD)`), each with the option before it
-    (`--requirepass`): the ones a configuration chapter adds; the others are the image's business."""
-    out = []
-    for i, word in enumerate(args):
-        if "$(" in str(word):
-            out.append([args[i - 1], word] if i and str(args[i - 1]).startswith("-") else [word])
-    return out
-
-
-def _contains(args: list[str], words: list[str]) -> bool:
-    return any(args[i:i + len(words)] == words for i in range(len(args)))
 
 
 _KEY_REF = {"configmap": "configMapKeyRef", "secret": "secretKeyRef"}
