@@ -2,15 +2,15 @@
 Deployments must be restarted when one changes.
 
 A container reads a ConfigMap or a Secret when it starts (`envFrom`, `env[].valueFrom`): changing the object
-changes nothing in the running pods. `kubectl rollout restart deployment/x` replaces them, which is what
-ensure_chapter() does for the Deployments whose ConfigMap or Secret it had to put back.
+changes nothing in the running pods. `kubectl rollout restart deployment/x` replaces them; ensure_chapter()
+replaces the pods of the Deployments whose ConfigMap or Secret it had to put back, and takes back the marks
+`kubectl rollout restart` left on their templates.
 
 The judging is pure (dicts in, sentences out), in the style of helpers/checks.py, whose RULES it extends.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"  # what `kubectl rollout restart` sets on the pod template
 
@@ -173,7 +173,13 @@ def to_restart(deployments: list[dict], changed: set[tuple[str, str]]) -> list[s
     return [d["metadata"]["name"] for d in deployments if references(d) & changed]
 
 
-def restart_patch(now: datetime | None = None) -> dict:
-    """The patch `kubectl rollout restart` sends: a new annotation on the pod template, hence new pods."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
+def forget_restart_patch(live: dict, want: dict) -> list[dict]:
+    """The JSON patch that takes back the mark an earlier `kubectl rollout restart` left on a Deployment's pod
+    template (chapter 07 restarts every Deployment), when its manifest has none: the template is then the
+    manifest's again, so its pods get the same pod-template-hash as on a fresh cluster, and the next chapter's
+    outputs (`describe`'s Annotations, pod names in order) do not depend on what ran before. [] when nothing to do."""
+    wanted = ((((want.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations") or {})
+    have = ((((live.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations") or {})
+    if RESTARTED_AT not in have or RESTARTED_AT in wanted:
+        return []
+    return [{"op": "remove", "path": "/spec/template/metadata/annotations/" + RESTARTED_AT.replace("/", "~1")}]

@@ -3,7 +3,6 @@ learner answer named as the learner sees it (envFrom missing, the Secret's key m
 the password, KEDA without its authenticationRef); and which Deployments ensure_chapter() restarts after putting a
 ConfigMap or Secret back."""
 import copy
-from datetime import datetime, timezone
 
 import pytest
 
@@ -163,10 +162,14 @@ def test_ensure_chapter_restarts_the_readers_of_what_it_put_back(changed, restar
     assert sorted(configuration.to_restart(deployments, changed)) == sorted(restarted)
 
 
-def test_the_restart_is_kubectl_rollout_restarts_annotation():
-    now = datetime(2026, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
-    assert configuration.restart_patch(now) == {"spec": {"template": {"metadata": {"annotations": {
-        "kubectl.kubernetes.io/restartedAt": "2026-05-01T12:00:00Z"}}}}}
+def test_the_mark_kubectl_rollout_restart_leaves_is_taken_back_only_when_the_manifest_has_none():
+    want = find(expected(), "Deployment", API)
+    live = copy.deepcopy(want)
+    assert configuration.forget_restart_patch(live, want) == []
+    live["spec"]["template"]["metadata"]["annotations"] = {"kubectl.kubernetes.io/restartedAt": "2026-05-01T12:00:00Z"}
+    assert configuration.forget_restart_patch(live, want) == [
+        {"op": "remove", "path": "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt"}]
+    assert configuration.forget_restart_patch(live, live) == []  # a manifest that restarts on purpose keeps it
 
 
 DIFF = """diff -u -N /tmp/LIVE-{a}/apps.v1.Deployment.containo.containo-orders-cache /tmp/MERGED-{b}/apps.v1.Deployment.c
