@@ -19,7 +19,7 @@ from .apply import FIELD_MANAGER, apply_objects, place, report
 from .cluster import Connection, current, friendly
 from .errors import WorkshopError
 from .progress import quietly
-from .wait import wait_for_deleted, wait_for_rollout
+from .wait import wait_for_deleted, wait_for_pods, wait_for_rollout
 
 
 def _key(obj: dict) -> tuple[str, str, str]:
@@ -152,19 +152,44 @@ def _prune_history(conn: Connection, names: list[str], namespace: str, timeout: 
     return old
 
 
-def _restart_readers_of_changed_config(conn: Connection, applied: list[dict], outcomes: list, namespace: str) -> None:
-    """A ConfigMap or Secret that had to be put back reaches pods only when they start (chapter 07): restart the
-    Deployments that read one, as `kubectl rollout restart` does."""
+def _forget_restart(conn: Connection, obj: dict, namespace: str) -> bool:
+    """Take back a `kubectl rollout restart` mark the manifest does not have (configuration.forget_restart_patch);
+    True when it did, which rolls the Deployment's pods over."""
+    if obj["kind"] != "Deployment":
+        return False
+    name = obj["metadata"]["name"]
+    live = conn.api.read(obj["apiVersion"], obj["kind"], name, namespace)
+    ops = configuration.forget_restart_patch(live or {}, obj)
+    if ops:
+        conn.api.request("PATCH", conn.api.resource(obj["apiVersion"], obj["kind"]).path(namespace, name), body=ops,
+                         content_type="application/json-patch+json", params={"fieldManager": FIELD_MANAGER})
+    return bool(ops)
+
+
+def _restart_readers_of_changed_config(conn: Connection, applied: list[dict], outcomes: list, namespace: str,
+                                       rolling: set[str]) -> list[tuple[str, int]]:
+    """A ConfigMap or Secret that had to be put back reaches pods only when they start (chapter 07): replace the
+    pods of the Deployments that read one and are not rolling over anyway (`rolling`). Their pods are deleted, not
+    their template marked as `kubectl rollout restart` does, so that the template stays the manifest's. Returns
+    (selector, replicas) of each, to wait for."""
     objects = place(conn, applied)
     changed = {(o["kind"].lower(), o["metadata"]["name"]) for o, outcome in zip(objects, outcomes)
                if o["kind"] in ("ConfigMap", "Secret") and outcome.action == "configured"}
-    if not changed:
-        return
-    res = conn.api.resource("apps/v1", "Deployment")
+    restarted = []
     for name in configuration.to_restart([o for o in objects if o["kind"] == "Deployment"], changed):
-        conn.api.request("PATCH", res.path(namespace, name), body=configuration.restart_patch(),
-                         content_type="application/strategic-merge-patch+json")
+        live = conn.api.read("apps/v1", "Deployment", name, namespace) or {}
+        selector = selectors.to_query((live.get("spec") or {}).get("selector"))
+        if name in rolling or not selector:
+            continue
+        for pod in conn.api.items("v1", "Pod", namespace, label_selector=selector):
+            try:
+                conn.api.request("DELETE", conn.api.resource("v1", "Pod").path(namespace, pod["metadata"]["name"]))
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise
+        restarted.append((selector, (live.get("spec") or {}).get("replicas", 1)))
         print(f"restarted: deployment/{name} (a ConfigMap or Secret it reads was put back)")
+    return restarted
 
 
 def _load_chapters() -> dict[int, list[dict]]:
@@ -229,10 +254,14 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
         report(outcomes)
         for obj in to_apply:
             _reset_learner_fields(conn, obj, conn.namespace)
-        _restart_readers_of_changed_config(conn, to_apply, outcomes, conn.namespace)
+        rolling = {o["metadata"]["name"] for o in to_apply if _forget_restart(conn, o, conn.namespace)}
+        restarted = _restart_readers_of_changed_config(conn, to_apply, outcomes, conn.namespace, rolling)
         kept = [o["metadata"]["name"] for o in to_apply if o["kind"] == "Deployment"]
         for name in kept:
             wait_for_rollout(name, timeout=timeout)
+        for selector, replicas in restarted:
+            if replicas:
+                wait_for_pods(selector, count=replicas, exact=True, timeout=timeout)
         removed += _prune_history(conn, kept, conn.namespace, timeout)
         scaling.quiet_workload(conn, conn.namespace)
         if removed:

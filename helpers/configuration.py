@@ -2,15 +2,15 @@
 Deployments must be restarted when one changes.
 
 A container reads a ConfigMap or a Secret when it starts (`envFrom`, `env[].valueFrom`): changing the object
-changes nothing in the running pods. `kubectl rollout restart deployment/x` replaces them, which is what
-ensure_chapter() does for the Deployments whose ConfigMap or Secret it had to put back.
+changes nothing in the running pods. `kubectl rollout restart deployment/x` replaces them; ensure_chapter()
+replaces the pods of the Deployments whose ConfigMap or Secret it had to put back, and takes back the marks
+`kubectl rollout restart` left on their templates.
 
 The judging is pure (dicts in, sentences out), in the style of helpers/checks.py, whose RULES it extends.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"  # what `kubectl rollout restart` sets on the pod template
 
@@ -46,9 +46,10 @@ def _key_ref(variable: dict) -> tuple[str, str, str] | None:
 # --- what a container reads -------------------------------------------------------------------------------------
 
 def container_problems(owner: str, name: str, want: dict, live: dict, snap) -> list[str]:
-    """What container `name` of `owner` misses of the configuration the manifest gives it: its envFrom sources, its
-    variables read from ConfigMaps and Secrets, its arguments; and the variables it sets itself that hide a key of
-    its ConfigMap (`env` wins over `envFrom`)."""
+    """What container `name` of `owner` misses of the configuration the manifest gives it: its envFrom sources and
+    its variables read from ConfigMaps and Secrets; and the variables it sets itself that hide a key of its
+    ConfigMap (`env` wins over `envFrom`). Its command and arguments (`--requirepass $(REDIS_PASSWORD)`) are
+    helpers.grading's."""
     where = f"{owner}: container {name}"
     out = []
     have_sources = [_source(e) for e in live.get("envFrom") or []]
@@ -69,25 +70,8 @@ def container_problems(owner: str, name: str, want: dict, live: dict, snap) -> l
         elif got != wanted:
             out.append(f"{where}: {variable['name']} is read from {got[0]}/{got[1]} key {got[2]!r}, expected "
                        f"{kind}/{source} key {key!r}")
-    for words in _variable_args(want.get("args") or []):
-        if not _contains(live.get("args") or [], words):
-            out.append(f"{where} is started without {' '.join(words)} (args)")
     out += _hidden_keys(where, live, snap)
     return out
-
-
-def _variable_args(args: list[str]) -> list[list[str]]:
-    """The arguments that take a variable's value (`$(REDIS_PASSWORD)`), each with the option before it
-    (`--requirepass`): the ones a configuration chapter adds; the others are the image's business."""
-    out = []
-    for i, word in enumerate(args):
-        if "$(" in str(word):
-            out.append([args[i - 1], word] if i and str(args[i - 1]).startswith("-") else [word])
-    return out
-
-
-def _contains(args: list[str], words: list[str]) -> bool:
-    return any(args[i:i + len(words)] == words for i in range(len(args)))
 
 
 _KEY_REF = {"configmap": "configMapKeyRef", "secret": "secretKeyRef"}
@@ -189,7 +173,13 @@ def to_restart(deployments: list[dict], changed: set[tuple[str, str]]) -> list[s
     return [d["metadata"]["name"] for d in deployments if references(d) & changed]
 
 
-def restart_patch(now: datetime | None = None) -> dict:
-    """The patch `kubectl rollout restart` sends: a new annotation on the pod template, hence new pods."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
+def forget_restart_patch(live: dict, want: dict) -> list[dict]:
+    """The JSON patch that takes back the mark an earlier `kubectl rollout restart` left on a Deployment's pod
+    template (chapter 07 restarts every Deployment), when its manifest has none: the template is then the
+    manifest's again, so its pods get the same pod-template-hash as on a fresh cluster, and the next chapter's
+    outputs (`describe`'s Annotations, pod names in order) do not depend on what ran before. [] when nothing to do."""
+    wanted = ((((want.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations") or {})
+    have = ((((live.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations") or {})
+    if RESTARTED_AT not in have or RESTARTED_AT in wanted:
+        return []
+    return [{"op": "remove", "path": "/spec/template/metadata/annotations/" + RESTARTED_AT.replace("/", "~1")}]

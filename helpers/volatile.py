@@ -60,8 +60,6 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(?m)^@@ -\d+(,\d+)? \+\d+(,\d+)? @@", "@@ LINES @@"),
     (r"(?m)^([-+ ] +generation: )\d+$", r"\1N"),
     (r'(?m)^([-+ ] +deployment\.kubernetes\.io/revision: )"\d+"$', r'\1"N"'),
-    # kubectl rollout status: how many progress lines come before the last one depends on timing.
-    (r'(?m)^Waiting for deployment "[^"]+" rollout to finish: .*\n', ""),
     # kubectl's own reports of a moment (chapters 02 and 06): `rollout status` prints a line per step it saw,
     # `describe` dates, container ids, the node a pod landed on and repeated events, `top` what it measured.
     (r'(?m)^Waiting for deployment "[^"]+" (?:rollout to finish|spec update to be observed).*\n', ""),

@@ -26,6 +26,11 @@ def template(conn, name):
     return conn.api.read("apps/v1", "Deployment", name, conn.namespace)["spec"]["template"]
 
 
+def pod_names(conn, selector):
+    return {p["metadata"]["name"] for p in conn.api.items("v1", "Pod", conn.namespace, label_selector=selector)
+            if not p["metadata"].get("deletionTimestamp")}
+
+
 def ready_again(conn):
     """The queue's Redis was just replaced: KEDA's last poll may have found no ready pod behind its Service (the
     ScaledObject's Ready condition False until the next poll), which the checkpoint would report."""
@@ -39,6 +44,7 @@ def test_chapter_8_builds_the_configuration_puts_it_back_and_7_takes_it_out(lear
     assert checks.missing(7) == []
     assert configuration.RESTARTED_AT not in (template(learner, API)["metadata"].get("annotations") or {})
 
+    before = pod_names(learner, "service=api")
     helpers.kubectl("patch configmap containo-orders-config --type merge -p '{\"data\":{\"ORDER_LIMIT\":\"50\"}}'")
     capsys.readouterr()
     helpers.ensure_chapter(8, timeout=TIMEOUT, verbose=True)
@@ -48,7 +54,13 @@ def test_chapter_8_builds_the_configuration_puts_it_back_and_7_takes_it_out(lear
     assert f"restarted: deployment/{WORKER}" in out and "restarted: deployment/containo-orders-cache" not in out
     config = learner.api.read("v1", "ConfigMap", "containo-orders-config", ns)
     assert config["data"]["ORDER_LIMIT"] == "100"
-    assert configuration.RESTARTED_AT in template(learner, API)["metadata"]["annotations"]
+    after = pod_names(learner, "service=api")
+    assert len(after) == 2 and not after & before  # new pods, which read the ConfigMap put back
+    assert configuration.RESTARTED_AT not in (template(learner, API)["metadata"].get("annotations") or {})
+
+    helpers.kubectl(f"rollout restart deployment/{API}")  # as chapter 07 does: a mark on the template
+    helpers.ensure_chapter(8, timeout=TIMEOUT)
+    assert configuration.RESTARTED_AT not in (template(learner, API)["metadata"].get("annotations") or {})
 
     helpers.kubectl(f"set env deployment/{WORKER} -c queue-processor EXTRA=1")  # another field manager's
     helpers.ensure_chapter(7, timeout=TIMEOUT)
