@@ -38,8 +38,8 @@ class Snapshot:
 _ref = grading.ref
 
 
-def _deployment(want: dict, live: dict, snap: Snapshot) -> list[str]:
-    out = grading.template_problems(want, live)
+def _deployment(want: dict, live: dict, snap: Snapshot, full: bool) -> list[str]:
+    out = grading.template_problems(want, live, full=full)
     state = rollout_state(live, live["metadata"]["name"])
     if not state.done:
         pods = [p for p in snap.pods
@@ -50,7 +50,7 @@ def _deployment(want: dict, live: dict, snap: Snapshot) -> list[str]:
     return out
 
 
-def _service(want: dict, live: dict, snap: Snapshot) -> list[str]:
+def _service(want: dict, live: dict, snap: Snapshot, full: bool) -> list[str]:
     """What the learner's Service gets wrong (helpers.grading), then whether it works: ready endpoints, an address."""
     out, ref = [], _ref(want)
     want_spec, spec = want.get("spec") or {}, live.get("spec") or {}
@@ -73,15 +73,15 @@ def _service(want: dict, live: dict, snap: Snapshot) -> list[str]:
     return out
 
 
-def _scale_target(want: dict, live: dict, snap: Snapshot) -> list[str]:
+def _scale_target(want: dict, live: dict) -> list[str]:
     wanted = ((want.get("spec") or {}).get("scaleTargetRef") or {}).get("name")
     target = ((live.get("spec") or {}).get("scaleTargetRef") or {}).get("name")
     return [] if wanted == target else [f"{_ref(want)} scales {target!r}, expected {wanted!r}"]
 
 
-def _autoscaler(want: dict, live: dict, snap: Snapshot) -> list[str]:
+def _autoscaler(want: dict, live: dict, snap: Snapshot, full: bool) -> list[str]:
     """Scales the right Deployment, and works: the HPA reads its metrics, KEDA has the ScaledObject ready."""
-    out, ref = _scale_target(want, live, snap), _ref(want)
+    out, ref = _scale_target(want, live), _ref(want)
     conditions = {c.get("type"): c for c in (live.get("status") or {}).get("conditions") or []}
     if want["kind"] == "HorizontalPodAutoscaler":
         active = conditions.get("ScalingActive")
@@ -97,19 +97,24 @@ def _autoscaler(want: dict, live: dict, snap: Snapshot) -> list[str]:
     return out
 
 
-def _namespace(want: dict, live: dict, snap: Snapshot) -> list[str]:
+def _namespace(want: dict, live: dict, snap: Snapshot, full: bool) -> list[str]:
     phase = (live.get("status") or {}).get("phase")
     return [f"{_ref(want)} is being deleted (Terminating)"] if phase == "Terminating" else []
 
 
-RULES: dict[str, Callable[[dict, dict, Snapshot], list[str]]] = {
+# Each rule: (wanted object, live object, snapshot, full) -> sentences; `full` grades every container field.
+RULES: dict[str, Callable[[dict, dict, Snapshot, bool], list[str]]] = {
     "Deployment": _deployment, "Service": _service, "HorizontalPodAutoscaler": _autoscaler,
     "ScaledObject": _autoscaler, "Namespace": _namespace,
 }
 
 
-def judge(expected: Iterable[dict], snap: Snapshot, source: str = "") -> list[str]:
-    """Everything missing or wrong, one sentence each; [] means the checkpoint passes."""
+def judge(expected: Iterable[dict], snap: Snapshot, source: str = "", *, full: bool = False) -> list[str]:
+    """Everything missing or wrong, one sentence each; [] means the checkpoint passes.
+
+    `full`: grade every field of each container the manifest gives (what the learner wrote in chapters 03-05, as
+    the chapters' checkpoints do); without it, a container must only be there with its declared ports (chapter 08
+    asks for health, and a learner's own fix of a request is as good as the manifest's)."""
     out = []
     hint = f" (apply {source})" if source else ""
     for want in expected:
@@ -123,7 +128,7 @@ def judge(expected: Iterable[dict], snap: Snapshot, source: str = "") -> list[st
             out.append(f"{_ref(want)} is missing{hint}")
             continue
         out += grading.label_problems(want, live)
-        out += RULES.get(want["kind"], lambda *_: [])(want, live, snap)
+        out += RULES.get(want["kind"], lambda *_: [])(want, live, snap, full)
     return out
 
 
@@ -260,13 +265,13 @@ def later_versions(chapter: int, wanted: dict[int, list[dict]]) -> dict[tuple[st
 
 
 def judge_chapter(expected_objects: Iterable[dict], snap: Snapshot, later: dict, source: str = "") -> list[str]:
-    """judge(), except that an object already in the form a later chapter gives it (nothing wrong against that
+    """judge(full=True), except that an object already in the form a later chapter gives it (nothing wrong against that
     version) counts as built: chapter 03's checkpoint still passes once chapter 07 has moved the API's readiness."""
     out = []
     for want in expected_objects:
-        problems = judge([want], snap, source)
+        problems = judge([want], snap, source, full=True)
         key = (want["apiVersion"], want["kind"], want["metadata"]["name"])
-        if problems and any(not judge([version], snap) for version in later.get(key, [])):
+        if problems and any(not judge([version], snap, full=True) for version in later.get(key, [])):
             continue
         out += problems
     return out

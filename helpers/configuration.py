@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"  # what `kubectl rollout restart` sets on the pod template
 
-Rule = Callable[[dict, dict, object], list[str]]
+# (wanted object, live object, snapshot, full): the signature of helpers.checks.RULES
+Rule = Callable[[dict, dict, object, bool], list[str]]
 
 
 def _ref(obj: dict) -> str:
@@ -90,7 +91,7 @@ def _hidden_keys(where: str, live: dict, snap) -> list[str]:
             for name in hidden]
 
 
-def deployment_problems(want: dict, live: dict, snap) -> list[str]:
+def deployment_problems(want: dict, live: dict, snap, full: bool = False) -> list[str]:
     """Every container's configuration (container_problems), for the containers both have."""
     out, have = [], _containers(live)
     for name, container in _containers(want).items():
@@ -101,14 +102,14 @@ def deployment_problems(want: dict, live: dict, snap) -> list[str]:
 
 # --- the objects themselves ---------------------------------------------------------------------------------------
 
-def data_problems(want: dict, live: dict, snap) -> list[str]:
+def data_problems(want: dict, live: dict, snap, full: bool = False) -> list[str]:
     """A ConfigMap or Secret holds every key of the manifest (the values may differ: a learner may change them)."""
     have = set((live.get("data") or {})) | set((live.get("stringData") or {}))
     missing = [key for key in sorted(want.get("data") or {}) if key not in have]
     return [f"{_ref(want)} has no key {key!r} (its keys: {', '.join(sorted(have)) or 'none'})" for key in missing]
 
 
-def trigger_authentication_problems(want: dict, live: dict, snap) -> list[str]:
+def trigger_authentication_problems(want: dict, live: dict, snap, full: bool = False) -> list[str]:
     """Each parameter of the manifest comes from the same Secret key."""
     have = {e.get("parameter"): e for e in (live.get("spec") or {}).get("secretTargetRef") or []}
     out = []
@@ -122,7 +123,7 @@ def trigger_authentication_problems(want: dict, live: dict, snap) -> list[str]:
     return out
 
 
-def scaled_object_problems(want: dict, live: dict, snap) -> list[str]:
+def scaled_object_problems(want: dict, live: dict, snap, full: bool = False) -> list[str]:
     """Each trigger that authenticates in the manifest names the same TriggerAuthentication."""
     have = (live.get("spec") or {}).get("triggers") or []
     out = []
@@ -137,8 +138,8 @@ def scaled_object_problems(want: dict, live: dict, snap) -> list[str]:
 
 
 def _both(first: Rule, second: Rule) -> Rule:
-    def rule(want: dict, live: dict, snap) -> list[str]:
-        return first(want, live, snap) + second(want, live, snap)
+    def rule(want: dict, live: dict, snap, full: bool = False) -> list[str]:
+        return first(want, live, snap, full) + second(want, live, snap, full)
     return rule
 
 

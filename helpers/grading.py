@@ -314,8 +314,9 @@ def _template_containers(obj: dict) -> list[dict]:
     return ((((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers")) or []
 
 
-def template_problems(want: dict, live: dict) -> list[str]:
-    """A workload's pod template against the manifest's, container by container (by name)."""
+def template_problems(want: dict, live: dict, *, full: bool = True) -> list[str]:
+    """A workload's pod template against the manifest's, container by container (by name); without `full`, only
+    that each container is there and declares its ports."""
     who, out = ref(want), []
     have = {c["name"]: c for c in _template_containers(live)}
     wanted = _template_containers(want)
@@ -329,5 +330,6 @@ def template_problems(want: dict, live: dict) -> list[str]:
                 line += f": is {unexpected[0]!r} meant to be it? Name it {container['name']}"
             out.append(line)
             continue
-        out += [f"{who}: {problem}" for problem in container_problems(container, mine)]
+        problems = container_problems(container, mine) if full else _ports(container["name"], container, mine)
+        out += [f"{who}: {problem}" for problem in problems]
     return out

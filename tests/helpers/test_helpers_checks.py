@@ -117,3 +117,19 @@ def test_unserved_kind_says_the_add_on_is_missing():
     snap = snapshot()
     snap.unserved.add(("keda.sh/v1alpha1", "ScaledObject"))
     assert "is its add-on installed?" in judge(want, snap)[0]
+
+
+def test_the_chapters_checkpoints_grade_every_container_field_and_a_health_check_only_the_shape():
+    """check_chapter() and progress() judge in full (what the learner wrote in 03-05); chapter 08's health check
+    does not, so that a learner's own fix of a request counts as well as the manifest's."""
+    sidecar = live(next(o for o in expected(3) if o["kind"] == "Deployment"))
+    validator = sidecar["spec"]["template"]["spec"]["containers"][1]
+    validator["resources"]["requests"]["memory"] = "100Mi"
+    assert judge(expected(3), snapshot(sidecar), full=True) == [
+        "deployment/containo-orders-frontend: container orders-validator has resources.requests.memory 100Mi, "
+        "expected 64Mi"]
+    assert judge(expected(3), snapshot(sidecar)) == []
+    del validator["ports"]
+    assert judge(expected(3), snapshot(sidecar)) == [
+        "deployment/containo-orders-frontend: container orders-validator does not declare port 81 (named validator) "
+        "under ports"]
