@@ -134,6 +134,17 @@ def old_replica_sets(deployments: list[dict], replica_sets: list[dict]) -> list[
     return old
 
 
+def _terminating_pods(conn: Connection, names: list[str], namespace: str) -> list[str]:
+    """The pods of the named Deployments that are being deleted."""
+    found = []
+    for live in conn.api.items("apps/v1", "Deployment", namespace):
+        selector = selectors.to_query((live.get("spec") or {}).get("selector"))
+        if live["metadata"]["name"] in names and selector:
+            found += [p["metadata"]["name"] for p in conn.api.items("v1", "Pod", namespace, label_selector=selector)
+                      if p["metadata"].get("deletionTimestamp")]
+    return found
+
+
 def _prune_history(conn: Connection, names: list[str], namespace: str, timeout: float) -> list[dict]:
     """Delete the old, empty ReplicaSets of the named Deployments, and wait until they are gone."""
     if not names:
@@ -262,6 +273,9 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
         for selector, replicas in restarted:
             if replicas:
                 wait_for_pods(selector, count=replicas, exact=True, timeout=timeout)
+        # A finished rollout can leave old pods terminating: the chapter's first listing must not show them.
+        for pod in _terminating_pods(conn, kept, conn.namespace):
+            wait_for_deleted("pod", pod, namespace=conn.namespace, timeout=timeout)
         removed += _prune_history(conn, kept, conn.namespace, timeout)
         scaling.quiet_workload(conn, conn.namespace)
         if removed:

@@ -70,7 +70,8 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(Successfully assigned \S+ to )[a-z0-9.-]+", r"\1NODE"),
     # A readiness probe that ran before the container listened: whether the kubelet was that early is timing.
     (r"(?m)^ +Warning +Unhealthy +.*Readiness probe failed: .*connect: connection refused\n", ""),
-    (r" *\(x\d+ over \d+[smh]\S*\)", ""),
+    # (`[ ]*`, not ` *`: configparser strips a value's leading space in the nbval sanitize file)
+    (r"[ ]*\(x\d+ over \d+[smh]\S*\)", ""),
     (r"(?m)\b\d+m( +)\d+Mi( *)$", r"CPUm\1MEMMi\2"),  # the last two columns of `kubectl top`
     (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "IP"),
     (r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", r"\1:NODEPORT/\2"),

@@ -81,7 +81,7 @@ def test_chapter_2_says_a_deployment_scaled_to_zero_is_not_rolled_out_and_a_miss
     api["status"].update(updatedReplicas=0, availableReplicas=0, readyReplicas=0)
     problems = judge(expected(2), snapshot(api))
     assert problems[0] == ("deployment/containo-orders-frontend: the pod template has no container 'orders-api' "
-                           "(containers: api)")
+                           "(containers: api): is 'api' meant to be it? Name it orders-api")
     assert problems[1].startswith('deployment/containo-orders-frontend is not ready: Waiting for deployment '
                                   '"containo-orders-frontend" rollout to finish: 0 out of 2 new replicas')
 

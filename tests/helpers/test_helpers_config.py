@@ -40,6 +40,11 @@ def snapshot(objects, pods=(), events=()):
     return snap
 
 
+def checkpoint(wanted, snap):
+    """What check_config() and workshop progress judge: every field of each container (full)."""
+    return judge(wanted, snap, full=True)
+
+
 def find(objects, kind, name):
     return next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)
 
@@ -57,13 +62,13 @@ def not_rolled_out(objects, name):
 
 
 def test_the_state_manifests_07_builds_passes():
-    assert judge(expected(), snapshot(live_state())) == []
+    assert checkpoint(expected(), snapshot(live_state())) == []
 
 
 def test_envfrom_missing_is_named_with_the_config_map():
     objects = live_state()
     container(objects, WORKER, "queue-processor").pop("envFrom")
-    assert judge(expected(), snapshot(objects)) == [
+    assert checkpoint(expected(), snapshot(objects)) == [
         f"deployment/{WORKER}: container queue-processor does not read configmap/containo-orders-config (envFrom)"]
 
 
@@ -78,7 +83,7 @@ def test_a_misnamed_secret_key_is_named_and_the_kubelets_refusal_explains_the_st
                 ready=True)
     stuck["status"]["containerStatuses"][0].update(ready=False, state=waiting)
     stuck["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
-    problems = judge(expected(), snapshot(objects, pods=[stuck], events=[
+    problems = checkpoint(expected(), snapshot(objects, pods=[stuck], events=[
         event(stuck["metadata"]["name"], "Failed",
               "Error: couldn't find key password in Secret containo/containo-orders-redis")]))
     assert problems[0] == (f"deployment/{API}: container orders-api: REDIS_PASSWORD is read from "
@@ -98,7 +103,7 @@ def test_a_password_not_read_at_all_a_secret_without_its_key_and_a_redis_without
     secret["data"] = {"password": secret["data"].pop("redis-password")}
     redis = container(objects, CACHE, "redis")
     redis["args"] = redis["args"][:-2]
-    problems = judge(expected(), snapshot(objects))
+    problems = checkpoint(expected(), snapshot(objects))
     assert problems == [
         "secret/containo-orders-redis has no key 'redis-password' (its keys: password)",
         f"deployment/{CACHE}: container redis runs redis-server --save '' --appendonly no --maxmemory 48mb "
@@ -114,7 +119,7 @@ def test_a_variable_that_hides_the_config_maps_and_keda_without_the_password():
                                                          "value": "redis://containo-orders-queue:6379/0"})
     find(objects, "ScaledObject", WORKER)["spec"]["triggers"][0].pop("authenticationRef")
     find(objects, "TriggerAuthentication", "containo-orders-queue-auth")["spec"]["secretTargetRef"][0]["key"] = "pw"
-    assert judge(expected(), snapshot(objects)) == [
+    assert checkpoint(expected(), snapshot(objects)) == [
         f"deployment/{API}: container orders-api sets QUEUE_REDIS_URL itself (env), which wins over the ConfigMap's "
         "QUEUE_REDIS_URL: remove it from env",
         f"scaledobject/{WORKER}: trigger 0 has no authenticationRef, expected 'containo-orders-queue-auth' (without it "
@@ -135,7 +140,7 @@ def test_the_earlier_checkpoints_still_pass_on_chapter_07s_state():
     wanted = {n: chapter_objects(n) for n in manifests.chapter_folders()}
     for chapter in (3, 4, 5):
         assert judge_chapter(wanted[chapter], snapshot(objects), later_versions(chapter, wanted)) == [], chapter
-    assert judge(wanted[3], snapshot(objects)) == [  # what it says without the later versions
+    assert checkpoint(wanted[3], snapshot(objects)) == [  # what it says without the later versions
         f"deployment/{API}: container orders-api: its readinessProbe asks httpGet /readyz on port 80, expected "
         "httpGet /healthz on port 80"]
 
