@@ -19,7 +19,7 @@ from .apply import FIELD_MANAGER, apply_objects, place, report
 from .cluster import Connection, current, friendly
 from .errors import WorkshopError
 from .progress import quietly
-from .wait import wait_for_deleted, wait_for_pods, wait_for_rollout
+from .wait import wait_for_deleted, wait_for_rollout, wait_for_settled
 
 
 def _key(obj: dict) -> tuple[str, str, str]:
@@ -134,17 +134,6 @@ def old_replica_sets(deployments: list[dict], replica_sets: list[dict]) -> list[
     return old
 
 
-def _terminating_pods(conn: Connection, names: list[str], namespace: str) -> list[str]:
-    """The pods of the named Deployments that are being deleted."""
-    found = []
-    for live in conn.api.items("apps/v1", "Deployment", namespace):
-        selector = selectors.to_query((live.get("spec") or {}).get("selector"))
-        if live["metadata"]["name"] in names and selector:
-            found += [p["metadata"]["name"] for p in conn.api.items("v1", "Pod", namespace, label_selector=selector)
-                      if p["metadata"].get("deletionTimestamp")]
-    return found
-
-
 def _prune_history(conn: Connection, names: list[str], namespace: str, timeout: float) -> list[dict]:
     """Delete the old, empty ReplicaSets of the named Deployments, and wait until they are gone."""
     if not names:
@@ -178,11 +167,11 @@ def _forget_restart(conn: Connection, obj: dict, namespace: str) -> bool:
 
 
 def _restart_readers_of_changed_config(conn: Connection, applied: list[dict], outcomes: list, namespace: str,
-                                       rolling: set[str]) -> list[tuple[str, int]]:
+                                       rolling: set[str]) -> list[str]:
     """A ConfigMap or Secret that had to be put back reaches pods only when they start (chapter 07): replace the
     pods of the Deployments that read one and are not rolling over anyway (`rolling`). Their pods are deleted, not
     their template marked as `kubectl rollout restart` does, so that the template stays the manifest's. Returns
-    (selector, replicas) of each, to wait for."""
+    the names of those Deployments, to wait for."""
     objects = place(conn, applied)
     changed = {(o["kind"].lower(), o["metadata"]["name"]) for o, outcome in zip(objects, outcomes)
                if o["kind"] in ("ConfigMap", "Secret") and outcome.action == "configured"}
@@ -198,7 +187,7 @@ def _restart_readers_of_changed_config(conn: Connection, applied: list[dict], ou
             except ApiException as exc:
                 if exc.status != 404:
                     raise
-        restarted.append((selector, (live.get("spec") or {}).get("replicas", 1)))
+        restarted.append(name)
         print(f"restarted: deployment/{name} (a ConfigMap or Secret it reads was put back)")
     return restarted
 
@@ -270,12 +259,10 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
         kept = [o["metadata"]["name"] for o in to_apply if o["kind"] == "Deployment"]
         for name in kept:
             wait_for_rollout(name, timeout=timeout)
-        for selector, replicas in restarted:
-            if replicas:
-                wait_for_pods(selector, count=replicas, exact=True, timeout=timeout)
-        # A finished rollout can leave old pods terminating: the chapter's first listing must not show them.
-        for pod in _terminating_pods(conn, kept, conn.namespace):
-            wait_for_deleted("pod", pod, namespace=conn.namespace, timeout=timeout)
+        # A finished rollout can leave old pods terminating, and restarted pods take a moment to be replaced: the
+        # chapter's first listing must show neither.
+        for name in dict.fromkeys(kept + restarted):
+            wait_for_settled(name, timeout=timeout)
         removed += _prune_history(conn, kept, conn.namespace, timeout)
         scaling.quiet_workload(conn, conn.namespace)
         if removed:
