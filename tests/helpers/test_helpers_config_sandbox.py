@@ -1,6 +1,7 @@
 """ensure_chapter() around chapter 07 on a real sandbox (simulated pods): 8 builds the configuration and its
 checkpoint passes; a ConfigMap changed by hand is put back and its readers restarted (their pods read it only when
 they start); 7 takes the configuration out again, a variable added with `kubectl set env` included."""
+import time
 import uuid
 
 import pytest
@@ -37,11 +38,22 @@ def ready_again(conn):
     helpers.wait_for_autoscaler(WORKER, kind="ScaledObject", timeout=TIMEOUT)
 
 
+def missing_once_settled(chapter):
+    """checks.missing(chapter) once the autoscalers have caught up with replaced pods: the HPA reads new pods'
+    metrics a sync or two after they start (FailedGetResourceMetric until then), as the chapter 08 checkpoint
+    waits for. The last answer after TIMEOUT seconds otherwise."""
+    deadline = time.monotonic() + TIMEOUT
+    while (problems := checks.missing(chapter)) and any("cannot scale" in p for p in problems) \
+            and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return problems
+
+
 def test_chapter_8_builds_the_configuration_puts_it_back_and_7_takes_it_out(learner, capsys):
     ns = learner.namespace
     helpers.ensure_chapter(8, timeout=TIMEOUT)
     ready_again(learner)
-    assert checks.missing(7) == []
+    assert missing_once_settled(7) == []
     assert configuration.RESTARTED_AT not in (template(learner, API)["metadata"].get("annotations") or {})
 
     before = pod_names(learner, "service=api")
@@ -70,4 +82,4 @@ def test_chapter_8_builds_the_configuration_puts_it_back_and_7_takes_it_out(lear
                                                   "WORKER_DELAY_SECONDS"}
     assert learner.api.read("v1", "ConfigMap", "containo-orders-config", ns) is None
     ready_again(learner)
-    assert checks.missing(6) == [] and any("is missing" in line for line in checks.missing(7))
+    assert missing_once_settled(6) == [] and any("is missing" in line for line in checks.missing(7))
