@@ -127,8 +127,10 @@ def _now() -> str:
 
 
 def build(cfg: config.ApiConfig, log: logs.EventLog) -> web.Application:
-    queue_redis = connect(cfg.queue_redis_url, timeout=cfg.redis_timeout, name="orders-api")
-    cache_redis = connect(cfg.cache_redis_url, timeout=cfg.redis_timeout, name="orders-api")
+    queue_redis = connect(cfg.queue_redis_url, timeout=cfg.redis_timeout, name="orders-api",
+                          password=cfg.redis_password)
+    cache_redis = connect(cfg.cache_redis_url, timeout=cfg.redis_timeout, name="orders-api",
+                          password=cfg.redis_password)
 
     async def ready() -> str | None:
         for role, url, client in (("queue", cfg.queue_redis_url, queue_redis),
@@ -165,7 +167,7 @@ def main() -> int:
         return 2
     log = logs.setup("api", cfg.log_level)
     log.info("api.starting", validatorUrl=cfg.validator_url, queueRedis=config.redact(cfg.queue_redis_url),
-             cacheRedis=config.redact(cfg.cache_redis_url), queueName=cfg.queue_name)
+             cacheRedis=config.redact(cfg.cache_redis_url), queueName=cfg.queue_name, **config.password_field(cfg))
     return serve(build(cfg, log), log, host=cfg.bind_address, port=cfg.port)
 
 

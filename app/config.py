@@ -10,7 +10,7 @@ import math
 import os
 import re
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -37,6 +37,7 @@ class ApiConfig:
     queue_name: str
     redis_timeout: float
     log_level: str
+    redis_password: str | None = field(default=None, repr=False)  # for the Redis URLs that carry none
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class WorkerConfig:
     confirmation_ttl: int
     redis_timeout: float
     log_level: str
+    redis_password: str | None = field(default=None, repr=False)  # for the Redis URLs that carry none
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ class _Env:
             raise ConfigError(f"{name} must be a redis://, rediss:// or unix:// URL, got {redact(value)!r}")
         return value
 
+    def secret(self, name: str) -> str | None:
+        """The value exactly as set (a password may hold spaces), None when unset or empty."""
+        return self.environ.get(name) or None
+
     def http_url(self, name: str, default: str) -> str:
         value = self.text(name, default).rstrip("/")
         parts = urlsplit(value)
@@ -151,6 +157,11 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def password_field(cfg: ApiConfig | WorkerConfig) -> dict[str, str]:
+    """For the start-up log line: that REDIS_PASSWORD is set, never its value (nothing when it is not set)."""
+    return {"redisPassword": "set"} if cfg.redis_password else {}
+
+
 def api(environ: Mapping[str, str] = os.environ) -> ApiConfig:
     env = _Env(environ)
     return ApiConfig(
@@ -163,6 +174,7 @@ def api(environ: Mapping[str, str] = os.environ) -> ApiConfig:
         queue_name=env.name("QUEUE_NAME", "orders"),
         redis_timeout=env.number("REDIS_TIMEOUT_SECONDS", 2.0, positive=True),
         log_level=env.log_level(),
+        redis_password=env.secret("REDIS_PASSWORD"),
     )
 
 
@@ -193,6 +205,7 @@ def worker(environ: Mapping[str, str] = os.environ) -> WorkerConfig:
         confirmation_ttl=int(ttl),
         redis_timeout=env.number("REDIS_TIMEOUT_SECONDS", 2.0, positive=True),
         log_level=env.log_level(),
+        redis_password=env.secret("REDIS_PASSWORD"),
     )
 
 

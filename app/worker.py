@@ -129,9 +129,10 @@ async def run(cfg: config.WorkerConfig, log: logs.EventLog) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     # The blocking BLMOVE waits up to `poll` seconds: the read timeout has to outlast it.
-    queue_redis = connect(cfg.queue_redis_url, timeout=cfg.redis_timeout,
-                          read_timeout=cfg.redis_timeout + cfg.poll, name=f"worker-{cfg.worker_id}")
-    cache_redis = connect(cfg.cache_redis_url, timeout=cfg.redis_timeout, name=f"worker-{cfg.worker_id}")
+    queue_redis = connect(cfg.queue_redis_url, timeout=cfg.redis_timeout, read_timeout=cfg.redis_timeout + cfg.poll,
+                          name=f"worker-{cfg.worker_id}", password=cfg.redis_password)
+    cache_redis = connect(cfg.cache_redis_url, timeout=cfg.redis_timeout, name=f"worker-{cfg.worker_id}",
+                          password=cfg.redis_password)
     try:
         worker = Worker(cfg, WorkQueue(queue_redis, cfg.queue_name, cfg.worker_id),
                         Confirmations(cache_redis, cfg.confirmation_ttl), log)
@@ -149,7 +150,7 @@ def main() -> int:
         return 2
     log = logs.setup("worker", cfg.log_level)
     log.info("worker.starting", queueRedis=config.redact(cfg.queue_redis_url),
-             cacheRedis=config.redact(cfg.cache_redis_url))
+             cacheRedis=config.redact(cfg.cache_redis_url), **config.password_field(cfg))
     asyncio.run(run(cfg, log))
     return 0
 

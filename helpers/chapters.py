@@ -1,7 +1,9 @@
 """ensure_chapter(n): bring the namespace to the state chapter n starts from, so any notebook runs on its own.
 
 The state chapter n starts from is what chapters 1 .. n-1 build (their manifests, applied), and nothing that
-chapter n or later chapters add (those objects are deleted, so the chapter can create them again). Each
+chapter n or later chapters add (those objects are deleted, so the chapter can create them again). What learners
+write themselves (the API's containers, a Service's selector and ports) is put back exactly as the manifests have
+it, however it was applied, so ensure_chapter(n + 1) repairs a wrong answer to chapter n's exercise. Each
 Deployment kept has one ReplicaSet: the old ones an earlier rollout left at zero replicas are deleted. No load
 and no queued order is left over from an earlier run either (helpers.scaling.quiet_workload).
 Running it twice changes nothing the second time.
@@ -12,12 +14,12 @@ import contextlib
 
 from kubernetes.client.exceptions import ApiException
 
-from . import manifests, scaling, selectors
+from . import configuration, manifests, scaling, selectors
 from .apply import FIELD_MANAGER, apply_objects, place, report
 from .cluster import Connection, current, friendly
 from .errors import WorkshopError
 from .progress import quietly
-from .wait import wait_for_deleted, wait_for_rollout
+from .wait import wait_for_deleted, wait_for_rollout, wait_for_settled
 
 
 def _key(obj: dict) -> tuple[str, str, str]:
@@ -44,20 +46,49 @@ def plan(chapter: int, chapters: dict[int, list[dict]]) -> tuple[list[dict], lis
     return list(latest.values()), list(later.values())
 
 
-def _reset_containers(conn: Connection, obj: dict, namespace: str) -> None:
-    """Server-side apply only removes what the workshop's field manager set; a sidecar added with
-    `kubectl apply` or `kubectl edit` would survive. Put the containers list back exactly when it differs."""
-    if obj["kind"] != "Deployment":
+# What learners write themselves in chapters 03-05: the API's containers (the sidecar), a Service's selector and
+# ports. Server-side apply only removes what the workshop's own field manager set, so a learner's extra container,
+# argument, variable, selector key or port, applied with `kubectl apply` or `kubectl edit` (another field manager),
+# or a variable added with `kubectl set env` (chapter 08 does), would survive it.
+# These fields are put back exactly as the manifest has them, and only where they differ, so that a second run
+# writes nothing (a Service keeps its node ports: the API server keeps them when a port comes again without one).
+RESET_FIELDS = {"Deployment": [("spec", "template", "spec", "containers")],
+                "Service": [("spec", "selector"), ("spec", "ports")]}
+
+
+def _at(obj: dict, path: tuple[str, ...]):
+    for key in path:
+        obj = (obj or {}).get(key)
+    return obj
+
+
+def reset_patch(obj: dict) -> list[dict]:
+    """The JSON patch that writes the manifest's learner-written fields over the live object's (pure)."""
+    ops = []
+    for path in RESET_FIELDS.get(obj["kind"], []):
+        value = _at(obj, path)
+        if value is not None:
+            ops.append({"op": "add", "path": "/" + "/".join(path), "value": value})
+    return ops
+
+
+def _reset_learner_fields(conn: Connection, obj: dict, namespace: str) -> None:
+    """Put back what reset_patch() covers, only where it differs (asked first with a server dry run: the server's
+    defaults make the comparison exact)."""
+    ops = reset_patch(obj)
+    if not ops:
         return
-    res = conn.api.resource(obj["apiVersion"], obj["kind"])
-    live = conn.api.read(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace)
-    want = obj["spec"]["template"]["spec"]["containers"]
-    have = ((live or {}).get("spec") or {}).get("template", {}).get("spec", {}).get("containers") or []
-    if live is None or [c["name"] for c in have] == [c["name"] for c in want]:
-        return
-    conn.api.request("PATCH", res.path(namespace, obj["metadata"]["name"]),
-                     body=[{"op": "replace", "path": "/spec/template/spec/containers", "value": want}],
-                     content_type="application/json-patch+json", params={"fieldManager": FIELD_MANAGER})
+    name = obj["metadata"]["name"]
+    path = conn.api.resource(obj["apiVersion"], obj["kind"]).path(namespace, name)
+    live = conn.api.read(obj["apiVersion"], obj["kind"], name, namespace)
+
+    def patch(**params):
+        return conn.api.request("PATCH", path, body=ops, content_type="application/json-patch+json",
+                                params={"fieldManager": FIELD_MANAGER, **params})
+
+    wanted = patch(dryRun="All")
+    if any(_at(live, p) != _at(wanted, p) for p in RESET_FIELDS[obj["kind"]]):
+        patch()
 
 
 def _delete(conn: Connection, obj: dict, namespace: str, timeout: float) -> bool:
@@ -121,6 +152,46 @@ def _prune_history(conn: Connection, names: list[str], namespace: str, timeout: 
     return old
 
 
+def _forget_restart(conn: Connection, obj: dict, namespace: str) -> bool:
+    """Take back a `kubectl rollout restart` mark the manifest does not have (configuration.forget_restart_patch);
+    True when it did, which rolls the Deployment's pods over."""
+    if obj["kind"] != "Deployment":
+        return False
+    name = obj["metadata"]["name"]
+    live = conn.api.read(obj["apiVersion"], obj["kind"], name, namespace)
+    ops = configuration.forget_restart_patch(live or {}, obj)
+    if ops:
+        conn.api.request("PATCH", conn.api.resource(obj["apiVersion"], obj["kind"]).path(namespace, name), body=ops,
+                         content_type="application/json-patch+json", params={"fieldManager": FIELD_MANAGER})
+    return bool(ops)
+
+
+def _restart_readers_of_changed_config(conn: Connection, applied: list[dict], outcomes: list, namespace: str,
+                                       rolling: set[str]) -> list[str]:
+    """A ConfigMap or Secret that had to be put back reaches pods only when they start (chapter 07): replace the
+    pods of the Deployments that read one and are not rolling over anyway (`rolling`). Their pods are deleted, not
+    their template marked as `kubectl rollout restart` does, so that the template stays the manifest's. Returns
+    the names of those Deployments, to wait for."""
+    objects = place(conn, applied)
+    changed = {(o["kind"].lower(), o["metadata"]["name"]) for o, outcome in zip(objects, outcomes)
+               if o["kind"] in ("ConfigMap", "Secret") and outcome.action == "configured"}
+    restarted = []
+    for name in configuration.to_restart([o for o in objects if o["kind"] == "Deployment"], changed):
+        live = conn.api.read("apps/v1", "Deployment", name, namespace) or {}
+        selector = selectors.to_query((live.get("spec") or {}).get("selector"))
+        if name in rolling or not selector:
+            continue
+        for pod in conn.api.items("v1", "Pod", namespace, label_selector=selector):
+            try:
+                conn.api.request("DELETE", conn.api.resource("v1", "Pod").path(namespace, pod["metadata"]["name"]))
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise
+        restarted.append(name)
+        print(f"restarted: deployment/{name} (a ConfigMap or Secret it reads was put back)")
+    return restarted
+
+
 def _load_chapters() -> dict[int, list[dict]]:
     folders = manifests.chapter_folders()
     if not folders:
@@ -179,12 +250,19 @@ def ensure_chapter(chapter: int, *, timeout: float = 300, verbose: bool = False)
         # Delete first: the chapter's own objects must be gone before the notebook creates them again.
         removed = [o for o in _deletions(conn, to_delete) if _delete(conn, o, conn.namespace, timeout)]
         _unlabel_provisioned(conn, to_delete)
-        report(apply_objects(conn, to_apply))
+        outcomes = apply_objects(conn, to_apply)
+        report(outcomes)
         for obj in to_apply:
-            _reset_containers(conn, obj, conn.namespace)
+            _reset_learner_fields(conn, obj, conn.namespace)
+        rolling = {o["metadata"]["name"] for o in to_apply if _forget_restart(conn, o, conn.namespace)}
+        restarted = _restart_readers_of_changed_config(conn, to_apply, outcomes, conn.namespace, rolling)
         kept = [o["metadata"]["name"] for o in to_apply if o["kind"] == "Deployment"]
         for name in kept:
             wait_for_rollout(name, timeout=timeout)
+        # A finished rollout can leave old pods terminating, and restarted pods take a moment to be replaced: the
+        # chapter's first listing must show neither.
+        for name in dict.fromkeys(kept + restarted):
+            wait_for_settled(name, timeout=timeout)
         removed += _prune_history(conn, kept, conn.namespace, timeout)
         scaling.quiet_workload(conn, conn.namespace)
         if removed:

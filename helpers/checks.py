@@ -1,15 +1,17 @@
 """Checkpoints: does the namespace hold what a chapter builds? PASS, or exactly what is missing.
 
-What a chapter builds is read from its manifests (manifests/NN-*): every object must exist with the labels,
-containers, ports and selectors the manifest gives it, and be working: deployments rolled out, services with
-ready endpoints, load balancers with an address. The judging is pure (dicts in, sentences out).
+What a chapter builds is read from its manifests (manifests/NN-*): every object must exist, agree with its manifest
+where it matters (helpers.grading: the labels, a selector that chooses the same pods, a targetPort that reaches the
+port the pods declare, each container's image, command, ports, environment, resources and probes), and be working:
+deployments rolled out, services with ready endpoints, load balancers with an address. Objects are read LIVE, so a
+checkpoint grades what the learner applied, however it was applied. The judging is pure (dicts in, sentences out).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from . import diagnose, manifests, selectors
+from . import configuration, diagnose, grading, manifests, selectors
 from .cluster import Connection, current, friendly
 from .errors import NoSuchKind
 from .wait import ready_endpoints, rollout_state
@@ -33,36 +35,11 @@ class Snapshot:
         return self.objects.get((api_version, kind), {}).get(name)
 
 
-def _ref(obj: dict) -> str:
-    return f"{obj['kind'].lower()}/{obj['metadata']['name']}"
+_ref = grading.ref
 
 
-def _labels(want: dict, live: dict) -> list[str]:
-    have = live["metadata"].get("labels") or {}
-    out = []
-    for key, value in sorted((want["metadata"].get("labels") or {}).items()):
-        if key not in have:
-            out.append(f"{_ref(want)}: label {key}={value} is missing")
-        elif have[key] != value:
-            out.append(f"{_ref(want)}: label {key} is {have[key]!r}, expected {value!r}")
-    return out
-
-
-def _containers(obj: dict) -> dict[str, dict]:
-    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-    return {c["name"]: c for c in spec.get("containers") or []}
-
-
-def _deployment(want: dict, live: dict, snap: Snapshot) -> list[str]:
-    out, have = [], _containers(live)
-    for name, container in _containers(want).items():
-        if name not in have:
-            out.append(f"{_ref(want)}: the pod template has no container {name!r} "
-                       f"(containers: {', '.join(have) or 'none'})")
-            continue
-        ports = {p.get("containerPort") for p in have[name].get("ports") or []}
-        out += [f"{_ref(want)}: container {name} does not declare port {p['containerPort']}"
-                for p in container.get("ports") or [] if p.get("containerPort") not in ports]
+def _deployment(want: dict, live: dict, snap: Snapshot, full: bool) -> list[str]:
+    out = grading.template_problems(want, live, full=full)
     state = rollout_state(live, live["metadata"]["name"])
     if not state.done:
         pods = [p for p in snap.pods
@@ -73,26 +50,21 @@ def _deployment(want: dict, live: dict, snap: Snapshot) -> list[str]:
     return out
 
 
-def _ports(svc: dict) -> set[tuple]:
-    return {(p.get("port"), str(p.get("targetPort", p.get("port"))), p.get("protocol", "TCP"))
-            for p in (svc.get("spec") or {}).get("ports") or []}
-
-
-def _service(want: dict, live: dict, snap: Snapshot) -> list[str]:
+def _service(want: dict, live: dict, snap: Snapshot, full: bool) -> list[str]:
+    """What the learner's Service gets wrong (helpers.grading), then whether it works: ready endpoints, an address."""
     out, ref = [], _ref(want)
     want_spec, spec = want.get("spec") or {}, live.get("spec") or {}
     want_type, live_type = want_spec.get("type", "ClusterIP"), spec.get("type", "ClusterIP")
     if want_type != live_type:
         out.append(f"{ref} is of type {live_type}, expected {want_type}")
-    for port, target, protocol in sorted(_ports(want) - _ports(live), key=str):
-        out.append(f"{ref} does not forward port {port} to {target}/{protocol}")
-    want_selector, selector = want_spec.get("selector") or {}, spec.get("selector") or {}
-    if want_selector != selector:
-        out.append(f"{ref} selects {selectors.to_query(selector) or 'nothing'}, "
-                   f"expected {selectors.to_query(want_selector)}")
+    meant = [p for p in snap.pods if not p["metadata"].get("deletionTimestamp")
+             and selectors.matches(want_spec.get("selector"), p["metadata"].get("labels"))]
+    wrong_selector = grading.selector_problems(want, live, snap.pods)
+    out += wrong_selector + grading.port_problems(want, live, meant)
+    selector = spec.get("selector") or {}
     slices = [s for s in snap.endpointslices
               if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == live["metadata"]["name"]]
-    if selector and not ready_endpoints(slices):
+    if selector and not wrong_selector and not ready_endpoints(slices):
         chosen = [p for p in snap.pods if selectors.matches(selector, p["metadata"].get("labels"))]
         why = "no pod matches its selector" if not chosen else "none of the pods it selects is ready"
         out.append(f"{ref} has no ready endpoints: {why} ({selectors.to_query(selector)})")
@@ -101,15 +73,15 @@ def _service(want: dict, live: dict, snap: Snapshot) -> list[str]:
     return out
 
 
-def _scale_target(want: dict, live: dict, snap: Snapshot) -> list[str]:
+def _scale_target(want: dict, live: dict) -> list[str]:
     wanted = ((want.get("spec") or {}).get("scaleTargetRef") or {}).get("name")
     target = ((live.get("spec") or {}).get("scaleTargetRef") or {}).get("name")
     return [] if wanted == target else [f"{_ref(want)} scales {target!r}, expected {wanted!r}"]
 
 
-def _autoscaler(want: dict, live: dict, snap: Snapshot) -> list[str]:
+def _autoscaler(want: dict, live: dict, snap: Snapshot, full: bool) -> list[str]:
     """Scales the right Deployment, and works: the HPA reads its metrics, KEDA has the ScaledObject ready."""
-    out, ref = _scale_target(want, live, snap), _ref(want)
+    out, ref = _scale_target(want, live), _ref(want)
     conditions = {c.get("type"): c for c in (live.get("status") or {}).get("conditions") or []}
     if want["kind"] == "HorizontalPodAutoscaler":
         active = conditions.get("ScalingActive")
@@ -125,19 +97,24 @@ def _autoscaler(want: dict, live: dict, snap: Snapshot) -> list[str]:
     return out
 
 
-def _namespace(want: dict, live: dict, snap: Snapshot) -> list[str]:
+def _namespace(want: dict, live: dict, snap: Snapshot, full: bool) -> list[str]:
     phase = (live.get("status") or {}).get("phase")
     return [f"{_ref(want)} is being deleted (Terminating)"] if phase == "Terminating" else []
 
 
-RULES: dict[str, Callable[[dict, dict, Snapshot], list[str]]] = {
+# Each rule: (wanted object, live object, snapshot, full) -> sentences; `full` grades every container field.
+RULES: dict[str, Callable[[dict, dict, Snapshot, bool], list[str]]] = {
     "Deployment": _deployment, "Service": _service, "HorizontalPodAutoscaler": _autoscaler,
     "ScaledObject": _autoscaler, "Namespace": _namespace,
 }
 
 
-def judge(expected: Iterable[dict], snap: Snapshot, source: str = "") -> list[str]:
-    """Everything missing or wrong, one sentence each; [] means the checkpoint passes."""
+def judge(expected: Iterable[dict], snap: Snapshot, source: str = "", *, full: bool = False) -> list[str]:
+    """Everything missing or wrong, one sentence each; [] means the checkpoint passes.
+
+    `full`: grade every field of each container the manifest gives (what the learner wrote in chapters 03-05, as
+    the chapters' checkpoints do); without it, a container must only be there with its declared ports (chapter 08
+    asks for health, and a learner's own fix of a request is as good as the manifest's)."""
     out = []
     hint = f" (apply {source})" if source else ""
     for want in expected:
@@ -150,8 +127,8 @@ def judge(expected: Iterable[dict], snap: Snapshot, source: str = "") -> list[st
         if live is None:
             out.append(f"{_ref(want)} is missing{hint}")
             continue
-        out += _labels(want, live)
-        out += RULES.get(want["kind"], lambda *_: [])(want, live, snap)
+        out += grading.label_problems(want, live)
+        out += RULES.get(want["kind"], lambda *_: [])(want, live, snap, full)
     return out
 
 
@@ -188,9 +165,10 @@ def missing(chapter: int, namespace: str | None = None) -> list[str]:
     conn = current()
     namespace = namespace or conn.namespace
     want = expected(chapter, namespace, conn)
+    later = later_versions(chapter, {n: expected(n, namespace, conn) for n in manifests.chapter_folders()})
     snap = snapshot(conn, namespace, ((o["apiVersion"], o["kind"]) for o in want))
     folders = manifests.chapter_folders().get(chapter, [])
-    return judge(want, snap, " and ".join(f"manifests/{f.name}" for f in folders))
+    return judge_chapter(want, snap, later, " and ".join(f"manifests/{f.name}" for f in folders))
 
 
 @friendly
@@ -217,17 +195,26 @@ def check_deployment(namespace: str | None = None) -> None:
 
 
 def check_sidecar(namespace: str | None = None) -> None:
-    """Chapter 3: the API pods run the orders-validator sidecar next to orders-api."""
+    """Chapter 3: the API pods run the orders-validator sidecar next to orders-api, as the chapter's manifest has it.
+
+    It reads the Deployment as it is in the cluster (however you applied it) and says, one line each, what differs:
+    a container's image, command, ports, environment, resources or probes."""
     check_chapter(3, namespace)
 
 
 def check_cache(namespace: str | None = None) -> None:
-    """Chapter 4: Redis runs behind the ClusterIP service containo-orders-cache-service (6666 -> 6379)."""
+    """Chapter 4: Redis runs behind the ClusterIP service containo-orders-cache-service (6666 -> 6379).
+
+    It reads the Service as it is in the cluster and says what is wrong: a missing label, a selector that matches
+    no pod (or other pods), a targetPort no container listens on, a port's name."""
     check_chapter(4, namespace)
 
 
 def check_exposed(namespace: str | None = None) -> None:
-    """Chapter 5: the API is exposed by a LoadBalancer service, the queue and the worker run."""
+    """Chapter 5: the API is exposed by a LoadBalancer service, the queue and the worker run.
+
+    It reads the Service as it is in the cluster and says what is wrong: its type, its targetPort, a port's name,
+    its selector, its labels, an external address not assigned yet."""
     check_chapter(5, namespace)
 
 
@@ -257,6 +244,40 @@ def progress(namespaces: Iterable[str] | None = None) -> dict[str, dict[int, boo
     for namespace in list(namespaces) if namespaces is not None else workshop_namespaces(conn):
         wanted = {n: expected(n, namespace, conn) for n in chapters}
         snap = snapshot(conn, namespace, ((o["apiVersion"], o["kind"]) for w in wanted.values() for o in w))
-        result[namespace] = {n: not judge(wanted[n], snap) for n in chapters}
+        result[namespace] = {n: not judge_chapter(wanted[n], snap, later_versions(n, wanted)) for n in chapters}
     return result
 
+
+# --- chapter 07: configuration and secrets (the rules: helpers/configuration.py) ----------------------------------
+
+TITLES[7] = "configuration and secrets"
+RULES.update(configuration.rules(RULES))
+
+
+def later_versions(chapter: int, wanted: dict[int, list[dict]]) -> dict[tuple[str, str, str], list[dict]]:
+    """The versions later chapters give the objects of `chapter` (07 gives the API readiness on /readyz)."""
+    later: dict[tuple[str, str, str], list[dict]] = {}
+    for n in sorted(wanted):
+        if n > chapter:
+            for obj in wanted[n]:
+                later.setdefault((obj["apiVersion"], obj["kind"], obj["metadata"]["name"]), []).append(obj)
+    return later
+
+
+def judge_chapter(expected_objects: Iterable[dict], snap: Snapshot, later: dict, source: str = "") -> list[str]:
+    """judge(full=True), except that an object already in the form a later chapter gives it (nothing wrong against that
+    version) counts as built: chapter 03's checkpoint still passes once chapter 07 has moved the API's readiness."""
+    out = []
+    for want in expected_objects:
+        problems = judge([want], snap, source, full=True)
+        key = (want["apiVersion"], want["kind"], want["metadata"]["name"])
+        if problems and any(not judge([version], snap, full=True) for version in later.get(key, [])):
+            continue
+        out += problems
+    return out
+
+
+def check_config(namespace: str | None = None) -> None:
+    """Chapter 7: the ConfigMap and the Secret, both Redises requiring the password, the API and the worker
+    reading both (envFrom, secretKeyRef), KEDA authenticating, and every pod ready with it."""
+    check_chapter(7, namespace)

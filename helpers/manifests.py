@@ -63,12 +63,29 @@ def parse(text: str, origin: str = "<string>") -> list[dict]:
     return objects
 
 
+_RENDERED: dict[tuple, str] = {}  # the workshop's own folders, rendered: (folder, files' stamp) -> YAML
+
+
+def _stamp() -> tuple:
+    """The workshop's manifests as they are now (names, sizes, modification times): a rendering stays valid until
+    one of them changes. Components and bases are under manifests/ too."""
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(MANIFESTS.rglob("*")) if f.is_file())
+
+
 def kustomize(folder: Path) -> str:
+    """`kubectl kustomize folder`. The workshop's own folders (under manifests/) are rendered once per change of
+    their files: every ensure_chapter() and checkpoint reads them all, and each rendering is a kubectl process."""
     from .kubectl import find_kubectl, run
 
+    own = Path(folder).resolve().is_relative_to(MANIFESTS.resolve())
+    key = (str(Path(folder).resolve()), _stamp()) if own else None
+    if key in _RENDERED:
+        return _RENDERED[key]
     done = run([find_kubectl(), "kustomize", str(folder)])
     if done.returncode != 0:
         raise WorkshopError(f"kubectl kustomize {folder} failed:\n{done.stderr.strip()}")
+    if key:
+        _RENDERED[key] = done.stdout
     return done.stdout
 
 

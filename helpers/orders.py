@@ -173,6 +173,8 @@ def wait_for_queue(most: int = 0, list_name: str = QUEUE_LIST, *, namespace: str
         if state.done or time.monotonic() > deadline:
             break
         time.sleep(POLL_SECONDS)
+    if state.done and is_simulated(conn):
+        state.message = f"[simulation] {state.message} (the sandbox's stand-in for the list)"
     finish_wait(progress, state, f"the Redis list {list_name!r}", timeout, lambda: [WORKER_HINT])
 
 

@@ -162,7 +162,8 @@ def scaled_object_state(so: dict | None, name: str) -> State:
 @friendly
 def wait_for_autoscaler(name: str = API, *, kind: str = "HorizontalPodAutoscaler", namespace: str | None = None,
                         timeout: float = 180) -> None:
-    """Wait until an HPA reads its metrics, or (kind="ScaledObject") until KEDA says the ScaledObject is ready.
+    """Wait until an HPA reads its metrics, or (kind="ScaledObject") until KEDA says the ScaledObject is ready and,
+    while no event is waiting (not active), has put its Deployment at minReplicaCount.
 
     wait_for_autoscaler()                                         # the API's HPA
     wait_for_autoscaler(WORKER, kind="ScaledObject")              # the worker's ScaledObject
@@ -179,7 +180,36 @@ def wait_for_autoscaler(name: str = API, *, kind: str = "HorizontalPodAutoscaler
     hint = ("on a real cluster the HPA reads metrics.k8s.io: is metrics-server running? "
             "(kubectl get apiservice v1beta1.metrics.k8s.io)" if kind == "HorizontalPodAutoscaler"
             else "is KEDA installed and running? (kubectl get pods -n keda)")
+    if state.done and kind == "HorizontalPodAutoscaler" and is_simulated(conn):
+        state.message = f"[simulation] {state.message} (of the sandbox's workload model)"
     finish_wait(progress, state, f"{kind.lower()}/{name}", timeout, lambda: [hint])
+    if kind == "ScaledObject":
+        _wait_for_idle_minimum(conn, objects[name], namespace, timeout)
+
+
+def idle_target_state(deployment: dict | None, name: str, minimum: int) -> State:
+    """Done once an idle ScaledObject's Deployment is at its minimum: wanted and counted (pure)."""
+    if deployment is None:
+        return State(False, 0, 1, f"waiting for deployment/{name}")
+    have = ((deployment.get("status") or {}).get("replicas") or 0, (deployment.get("spec") or {}).get("replicas", 1))
+    if have == (minimum, minimum):
+        return State(True, 1, 1, f"deployment/{name} is at minReplicaCount, {minimum} replicas: no event waits")
+    return State(False, 0, 1, f"deployment/{name}: {have[1]} replicas wanted, {have[0]} counted; KEDA brings it to "
+                              f"minReplicaCount {minimum}")
+
+
+def _wait_for_idle_minimum(conn: Connection, so: dict, namespace: str, timeout: float) -> None:
+    """A ScaledObject that is not active puts its target at minReplicaCount: wait for it, and say so."""
+    if (_conditions(so).get("Active") or {}).get("status") == "True":
+        return
+    spec = so.get("spec") or {}
+    target, minimum = (spec.get("scaleTargetRef") or {}).get("name", ""), spec.get("minReplicaCount", 0)
+    progress = Progress(f"deployment/{target} at its minimum")
+    state, _ = watch_until(conn, "apps/v1", "Deployment", namespace,
+                           lambda objs: idle_target_state(objs.get(target), target, minimum), timeout=timeout,
+                           progress=progress, field_selector=f"metadata.name={target}")
+    finish_wait(progress, state, f"deployment/{target}", timeout, lambda: [
+        "is KEDA running? (kubectl get pods -n keda); kubectl describe scaledobject " + so["metadata"]["name"]])
 
 
 @friendly
@@ -194,6 +224,7 @@ def explain_hpa(name: str = API, *, namespace: str | None = None) -> None:
     if hpa is None:
         raise WorkshopError(f'horizontalpodautoscaler "{name}" not found in namespace {namespace}')
     status = hpa.get("status") or {}
-    print(f"horizontalpodautoscaler/{name}: {status.get('currentReplicas', 0)} replicas now")
+    print(f"{'[simulation] ' if is_simulated(conn) else ''}horizontalpodautoscaler/{name}: "
+          f"{status.get('currentReplicas', 0)} replicas now")
     for line in hpa_math.explain(hpa["spec"], status):
         print(line)

@@ -11,7 +11,8 @@ The Deployment is sampled every `interval` seconds. The HPA that scales it is fo
 decision it writes (a status whose desiredReplicas differs from currentReplicas) is kept, even between two
 samples. The metric is the one the HPA reports (its first metric unless you name one), or, for a Deployment a KEDA
 ScaledObject scales, the length of the queue. Chart times are the cluster's seconds: on the sandbox, real seconds
-times the time scale it reports (GET /simulation/v1/clock), so stabilization windows and cooldowns read as configured.
+times the time scale it reports (GET /simulation/v1/clock), so stabilization windows and cooldowns read as configured;
+the axis says which time scale the run had.
 """
 from __future__ import annotations
 
@@ -33,8 +34,9 @@ from .list_watch import LISTED, list_watch
 from .orders import list_length
 from .reach import API
 from .scaling_goals import Goal, Sample
-from .simulation import sandbox_time_scale
+from .simulation import is_simulated, sandbox_time_scale
 
+SIMULATION_TAG = "[simulation] "
 WATCH_WINDOW = 2.0  # seconds one watch request of the follower lasts before it resumes (and checks for stop)
 DEFAULT_TIMEOUT = 300.0
 
@@ -180,6 +182,8 @@ class ScalingRun:
     samples: list[Sample] = field(default_factory=list)
     decisions: list[dict] = field(default_factory=list)  # HPA statuses that changed the replica count, in order
     hpa: dict | None = None  # the latest version of the HPA
+    on_sandbox: bool = True  # the chart's time axis says at which time scale the sandbox ran
+    simulated: bool = False  # a --runtime simulated sandbox: the load, the queue and the metrics are its model's
 
     def seen_hpa(self, hpa: dict) -> None:
         self.hpa = hpa
@@ -206,7 +210,7 @@ class ScalingRun:
     def summary_lines(self) -> list[str]:
         s = self.subject
         bounds = f" ({s.bounds[0]}..{s.bounds[1]} replicas)" if s.bounds else ""
-        lines = [f"deployment/{s.deployment}, scaled by {s.scaler}{bounds}:"]
+        lines = [f"{SIMULATION_TAG if self.simulated else ''}deployment/{s.deployment}, scaled by {s.scaler}{bounds}:"]
         if s.hpa and not s.scaled_object and self.decisions:
             lines.append("  HPA decisions: " + " → ".join(str(n) for n in self.path()))
         if self.samples:
@@ -229,8 +233,8 @@ class ScalingRun:
         except IndexError:
             raise WorkshopError(f"this run saw {len(self.decisions)} decisions: ask for 0 to "
                                 f"{len(self.decisions) - 1} (or -1, the last)") from None
-        print(f"horizontalpodautoscaler/{self.subject.hpa}: desired = ceil(current replicas × current / target), "
-              f"per metric; the highest wins")
+        print(f"{SIMULATION_TAG if self.simulated else ''}horizontalpodautoscaler/{self.subject.hpa}: desired = "
+              f"ceil(current replicas × current / target), per metric; the highest wins")
         for status in chosen:
             print(f"{status['currentReplicas']} → {status['desiredReplicas']} replicas")
             print("\n".join(hpa_math.explain(spec, status)))
@@ -251,10 +255,11 @@ class ScalingRun:
             right_label = f"{m.label} ({m.unit})" if m.unit else m.label
             if m.target is not None:
                 guides.append(Guide(m.target, f"target {m.target:g}{m.unit}", axis="right", color=ORANGE))
-        x_label = "seconds" + (f" (sandbox time: {self.time_scale:g}× faster than real time)"
-                               if self.time_scale != 1 else "")
+        x_label = time_axis_label(self.time_scale, self.on_sandbox)
         return line_chart(series, title=f"deployment/{s.deployment}: replicas"
-                                        + (f" and {m.label}" if m else ""), x_label=x_label,
+                                        + (f" and {m.label}" if m else "")
+                                        + (" [simulation: the sandbox workload model]" if self.simulated else ""),
+                          x_label=x_label,
                           left_label="replicas", right_label=right_label, guides=guides)
 
     def __repr__(self) -> str:
@@ -265,6 +270,17 @@ class ScalingRun:
 
 
 # --- watching -------------------------------------------------------------------------------------------------------
+
+def time_axis_label(scale: float, on_sandbox: bool) -> str:
+    """The chart's x axis: which seconds it counts, and the time scale the run had (on the sandbox, the time scale
+    it was started with: 1 is real time, what learners get; the tests run at 10, which shortens the controllers'
+    windows and periods, not the load or the work)."""
+    if not on_sandbox:
+        return "seconds (real time)"
+    if scale == 1:
+        return "seconds (sandbox at time scale 1: real time)"
+    return f"sandbox seconds (time scale {scale:g}: {scale:g} per real second)"
+
 
 def time_scale(conn: Connection) -> float:
     """How many cluster seconds pass per real second: the sandbox's time scale (it says which), 1 on a real cluster."""
@@ -348,7 +364,8 @@ def watch_scaling(deployment: str | None = None, *, replicas: int | Sequence[int
     conn = current()
     deployment = deployment or (previous.subject.deployment if previous else API)
     namespace = namespace or conn.namespace
-    run = previous or ScalingRun(discover(conn, deployment, namespace, metric), time_scale(conn))
+    run = previous or ScalingRun(discover(conn, deployment, namespace, metric), time_scale(conn),
+                                 on_sandbox=conn.cluster == "sandbox", simulated=is_simulated(conn))
     if previous is not None and previous.subject.deployment != deployment:
         raise WorkshopError(f"previous= is a run of deployment/{previous.subject.deployment}, not {deployment}")
     goal = Goal(replicas, until, seconds, run.subject.bounds)

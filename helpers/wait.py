@@ -172,6 +172,28 @@ def wait_for_pods(selector: str | dict, *, count: int | None = None, exact: bool
     finish_wait(progress, state, f"pods {query}", timeout, explain)
 
 
+def wait_for_settled(name: str, *, namespace: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Wait until deployment `name` has exactly the pods it asks for now, all ready and none terminating: what a
+    listing right after a rollout or a restart should show. Its replicas are read at every step (an autoscaler may
+    move them meanwhile: KEDA takes an idle worker to zero)."""
+    conn = current()
+    namespace = namespace or conn.namespace
+    deployment = conn.api.read("apps/v1", "Deployment", name, namespace)
+    selector = selectors.to_query(((deployment or {}).get("spec") or {}).get("selector"))
+    if not selector:
+        return
+    progress = Progress(f"pods of deployment/{name}")
+
+    def check(pods: dict[str, dict]) -> State:
+        live = conn.api.read("apps/v1", "Deployment", name, namespace) or {}
+        return pods_state(pods, (live.get("spec") or {}).get("replicas", 1), selector, exact=True)
+
+    state, objects = watch_until(conn, "v1", "Pod", namespace, check, timeout=timeout, progress=progress,
+                                 label_selector=selector)
+    finish_wait(progress, state, f"pods of deployment {name}", timeout,
+                lambda: diagnose.not_ready_report(*_pods_and_events(conn, namespace, selector)))
+
+
 # --- deletion ---------------------------------------------------------------------------------------------------
 
 @friendly
@@ -274,6 +296,11 @@ def wait_for_load_balancer(service: str, *, namespace: str | None = None, timeou
         addresses = [i.get("ip") or i.get("hostname") for i in ingress]
         if addresses:
             return State(True, 1, 1, f"service/{service} has an external address")
+        kind = ((svc or {}).get("spec") or {}).get("type", "ClusterIP")
+        if svc and kind != "LoadBalancer":  # waiting cannot help: say so at once
+            return State(False, 0, 1, f"service/{service} is of type {kind}",
+                         failed=f"service/{service} is of type {kind}, not LoadBalancer: it gets no external "
+                                f"address (set spec.type: LoadBalancer)")
         return State(False, 0, 1, f"service/{service}: EXTERNAL-IP <pending>" if svc else
                      f"waiting for service/{service} to be created")
 

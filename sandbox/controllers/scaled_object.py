@@ -14,6 +14,7 @@ from sandbox.autoscaling import keda
 from sandbox.autoscaling.replica_calculator import CalculationError
 from sandbox.machinery.podutil import is_running_and_ready
 from sandbox.machinery.timestamps import epoch
+from sandbox.controllers import trigger_authentication
 from sandbox.controllers.base import DELETED, Controller, controller_ref, key_of
 from sandbox.machinery import labels, resources
 from sandbox.machinery.errors import StatusError
@@ -123,8 +124,9 @@ class ScaledObjectController(Controller):
             triggers = keda.triggers(so)
         except keda.TriggerError:
             return
-        for trigger in triggers:
-            await self.lists.refresh(trigger)
+        raw = so.get("spec", {}).get("triggers") or []
+        for trigger, spec in zip(triggers, raw):
+            await self.lists.refresh(trigger, trigger_authentication.parameters(self.registry, so, spec))
 
     def _sync(self, so: dict, key: str) -> None:
         status = so.setdefault("status", {})

@@ -108,6 +108,9 @@ class UpdateMixin:
                 kind.etcd_key(rt, ns, name), f"Precondition failed: UID in precondition: {meta['uid']}, UID in "
                 f"object meta: {old['metadata']['uid']}"))
         _keep_server_fields(new, old)  # generation included: only the strategy may move it
+        # Defaults come with decoding, before the strategy compares: a patch that spells out less than the stored
+        # object but means the same (a probe without its defaulted periodSeconds) moves no generation.
+        kind.default(new)
         if subresource == "status":
             new = kind.strategy.prepare_for_status_update(new, old)
         elif subresource:
@@ -116,7 +119,6 @@ class UpdateMixin:
                 raise errors.method_not_allowed()
         else:
             kind.strategy.prepare_for_update(rt, new, old)
-        kind.default(new)
         if not recorded:  # managedFields before admission, as the update handler computes them
             new = self._record(rt, old, new, options.field_manager, subresource)
         admit = self._own["admit"].get(rt.storage_key)

@@ -1,6 +1,15 @@
 """Container images as the simulated kubelet sees them: the fully qualified reference containerd reports, a
 stable digest, a plausible size (pull time follows from it), whether kind already holds the image, and which
-images can never be pulled (so a learner can practise `kubectl rollout undo` after a typo in a tag)."""
+images can never be pulled (so a learner can practise `kubectl rollout undo` after a typo in a tag).
+
+Two kinds of reference never pull, each with containerd's own words:
+    a tag a public repository does not have      nginx:1.27-doesnotexist  ... nginx:1.27-doesnotexist: not found
+    an image built on this machine and loaded    containo-orders:v2       ... pull access denied, repository does
+    into the nodes (kind load), under a tag                                  not exist or may require authorization
+    that was never loaded, or with pull policy
+    Always: no registry has its repository
+The second is what a kind cluster answers after `workshop up --kind`, which builds and loads containo-orders:dev
+only."""
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +30,11 @@ SIZES = {
 ALPINE_SIZE = 17_000_000  # *-alpine variants are small whatever the base
 DEFAULT_SIZE = 30_000_000
 
-# Images `workshop up --kind` builds and loads into every node (`kind load docker-image`): never pulled.
-PRELOADED_PREFIXES = ("docker.io/library/containo-",)
+# Repositories that exist only on the machine that built them (app/Dockerfile): no registry holds them, so a node
+# has what `kind load docker-image` put there and nothing else. Pulling any of their references fails.
+LOCAL_ONLY_PREFIXES = ("docker.io/library/containo-",)
+# What `workshop up --kind` builds and loads into every node (helpers.manifests.APP_IMAGE): there from the start.
+LOADED_REFERENCES = frozenset({"docker.io/library/containo-orders:dev"})
 
 # A tag or name carrying one of these markers does not exist in any registry: the pull fails (ErrImagePull).
 UNPULLABLE_MARKERS = ("doesnotexist", "does-not-exist", "nonexistent", "no-such-tag")
@@ -51,16 +63,28 @@ class Image:
         return SIZES.get(self.repository, DEFAULT_SIZE)
 
     @property
+    def local_only(self) -> bool:
+        """Built on this machine and never pushed: only `kind load` puts it on a node."""
+        return self.repository.startswith(LOCAL_ONLY_PREFIXES)
+
+    @property
     def preloaded(self) -> bool:
-        return self.repository.startswith(PRELOADED_PREFIXES)
+        """On every node from the start, as `kind load docker-image` leaves it."""
+        return self.reference in LOADED_REFERENCES
 
     @property
     def pullable(self) -> bool:
+        """Whether a registry has it: not a local-only image, and no marker of a tag that does not exist."""
         lowered = self.spec.lower()
-        return not any(marker in lowered for marker in UNPULLABLE_MARKERS)
+        return not self.local_only and not any(marker in lowered for marker in UNPULLABLE_MARKERS)
 
     def pull_error(self) -> str:
-        """containerd's wording for a reference that does not resolve."""
+        """containerd's wording for a reference that does not resolve: the registry has no such repository (a
+        local-only image: Docker Hub answers as for a private one), or the repository has no such tag."""
+        if self.local_only:
+            return (f'rpc error: code = Unknown desc = failed to pull and unpack image "{self.reference}": '
+                    f'failed to resolve reference "{self.reference}": pull access denied, repository does not exist '
+                    f'or may require authorization: server message: insufficient_scope: authorization failed')
         return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{self.reference}": '
                 f'failed to resolve reference "{self.reference}": {self.reference}: not found')
 

@@ -32,11 +32,13 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A throwaway Redis server (Valkey) on a loopback port: no persistence, killed and restarted at will."""
+    """A throwaway Redis server (Valkey) on a loopback port: no persistence, killed and restarted at will; with a
+    password, started with `--requirepass` as the chapter 07 manifests start Redis."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, password: str | None = None):
         self.workdir = workdir
         self.port = free_port()
+        self.password = password
         self.process: subprocess.Popen | None = None
 
     @property
@@ -47,6 +49,8 @@ class RedisServer:
         args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--dir", str(self.workdir), "--daemonize", "no",
                 "--logfile", str(self.workdir / "redis.log")]
+        if self.password:
+            args += ["--requirepass", self.password]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(self._answers, what=f"the Redis server on port {self.port} to answer PING")
         return self
@@ -61,7 +65,8 @@ class RedisServer:
             return False
 
     def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, socket_timeout=5)
+        return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, socket_timeout=5,
+                           password=self.password)
 
     def kill(self) -> None:
         self.process.kill()
@@ -133,7 +138,7 @@ def _app_setting(key: str) -> bool:
     return key in {"BIND_ADDRESS", "ORDERS_PORT", "VALIDATOR_PORT", "VALIDATOR_URL", "VALIDATOR_TIMEOUT_SECONDS",
                    "ORDER_LIMIT", "QUEUE_REDIS_URL", "CACHE_REDIS_URL", "QUEUE_NAME", "REDIS_TIMEOUT_SECONDS",
                    "WORKER_ID", "WORKER_DELAY_SECONDS", "WORKER_POLL_SECONDS", "WORKER_HEARTBEAT_SECONDS",
-                   "CONFIRMATION_TTL_SECONDS", "LOG_LEVEL"} or key.startswith("LOAD_")
+                   "CONFIRMATION_TTL_SECONDS", "LOG_LEVEL", "REDIS_PASSWORD"} or key.startswith("LOAD_")
 
 
 def http(method: str, url: str, body=None, *, raw: bytes | None = None, timeout: float = 10):

@@ -1,7 +1,7 @@
 """Checkpoints judged from object dicts: PASS on the right state, each missing piece named on a wrong one."""
 import copy
 
-from helper_objects import deployment, endpointslice, event, pod, replicaset, service
+from helper_objects import endpointslice, event, pod
 from helpers import manifests
 from helpers.checks import Snapshot, judge
 
@@ -18,13 +18,32 @@ def snapshot(*objects, pods=(), slices=(), events=()):
     return snap
 
 
+def live(want, ready=True):
+    """The manifest's object as the API server returns it once it runs (a Deployment with its status)."""
+    obj = copy.deepcopy(want)
+    obj["metadata"].update(uid=f"uid-{obj['metadata']['name']}", generation=1)
+    if obj["kind"] == "Deployment":
+        n = obj["spec"].get("replicas", 1)
+        obj["status"] = {"observedGeneration": 1, "replicas": n, "updatedReplicas": n,
+                         "readyReplicas": n if ready else 0, "availableReplicas": n if ready else 0}
+    return obj
+
+
+def pod_of(deployment, suffix="6b8d9f7c5-qq7rt", ready=True):
+    """A pod of this Deployment: its template's labels and containers."""
+    template = deployment["spec"]["template"]
+    p = pod(f"{deployment['metadata']['name']}-{suffix}", ready=ready,
+            containers=[c["name"] for c in template["spec"]["containers"]])
+    p["metadata"]["labels"] = {**template["metadata"]["labels"], "pod-template-hash": suffix.split("-")[0]}
+    p["spec"]["containers"] = copy.deepcopy(template["spec"]["containers"])
+    return p
+
+
 def cache_world(ready=True, selector_service="cache", labels_ok=True):
-    cache = deployment("containo-orders-cache", "cache", replicas=1, ready=1 if ready else 0, containers=("redis",))
-    cache["spec"]["template"]["spec"]["containers"][0]["ports"] = [{"containerPort": 6379}]
-    cache["metadata"]["labels"]["type"] = "infrastructure"
-    rs = replicaset("containo-orders-cache-6b8d9f7c5", cache, 1, 1, "cache")
-    p = pod("containo-orders-cache-6b8d9f7c5-qq7rt", rs, service="cache", ready=ready, containers=("redis",))
-    svc = service("containo-orders-cache-service", selector_service)
+    want = {o["kind"]: o for o in expected(4)}
+    cache, svc = live(want["Deployment"], ready), live(want["Service"])
+    p = pod_of(cache, ready=ready)
+    svc["spec"]["selector"]["service"] = selector_service
     if not labels_ok:
         svc["metadata"]["labels"].pop("microservice")
     slices = [endpointslice("containo-orders-cache-service", ["10.244.1.5"], ready=ready)] \
@@ -47,10 +66,11 @@ def test_wrong_selector_no_endpoints_and_missing_label_are_each_reported():
     cache, svc, p, slices = cache_world(selector_service="kache", labels_ok=False)
     problems = judge(expected(4), snapshot(cache, svc, pods=[p], slices=slices))
     assert "service/containo-orders-cache-service: label microservice=orders is missing" in problems
-    assert ("service/containo-orders-cache-service selects app=containo,microservice=orders,service=kache, "
-            "expected app=containo,microservice=orders,service=cache") in problems
-    assert ("service/containo-orders-cache-service has no ready endpoints: no pod matches its selector "
-            "(app=containo,microservice=orders,service=kache)") in problems
+    assert ("service/containo-orders-cache-service selects app=containo,microservice=orders,service=kache, which "
+            "matches no pod: the pods it should select carry app=containo, microservice=orders, service=cache, "
+            "type=infrastructure (kubectl get pods --show-labels)") in problems
+    assert not any("no ready endpoints" in line for line in problems)  # said once, by the selector's line
+    assert len(problems) == 2
 
 
 def test_a_pending_pod_explains_the_unready_deployment():
@@ -68,11 +88,11 @@ def test_a_pending_pod_explains_the_unready_deployment():
 
 
 def test_sidecar_checkpoint_names_the_missing_container():
-    api = deployment("containo-orders-frontend", "api", containers=("orders-api",))
-    problems = judge(expected(3), snapshot(api))
+    one = live(next(o for o in expected(2) if o["kind"] == "Deployment"))
+    problems = judge(expected(3), snapshot(one))
     assert problems == ["deployment/containo-orders-frontend: the pod template has no container "
                         "'orders-validator' (containers: orders-api)"]
-    both = deployment("containo-orders-frontend", "api", containers=("orders-api", "orders-validator"))
+    both = live(next(o for o in expected(3) if o["kind"] == "Deployment"))
     assert judge(expected(3), snapshot(both)) == []
     assert judge(expected(2), snapshot(both)) == []  # chapter 2's checkpoint still holds after chapter 3
 
@@ -85,7 +105,8 @@ def test_service_type_ports_and_load_balancer_address():
     live["spec"]["ports"][0]["port"] = 8080
     problems = judge([lb], snapshot(live))
     assert f"service/{lb['metadata']['name']} is of type ClusterIP, expected LoadBalancer" in problems
-    assert any("does not forward port 1337 to 80/TCP" in line for line in problems)
+    assert (f"service/{lb['metadata']['name']} has no port 1337/TCP (its ports: 8080/TCP): clients connect to port "
+            "1337, which it forwards to 80") in problems
     pending = copy.deepcopy(lb)
     assert f"service/{lb['metadata']['name']} has no external address yet (EXTERNAL-IP <pending>)" in judge(
         [lb], snapshot(pending))
@@ -96,3 +117,19 @@ def test_unserved_kind_says_the_add_on_is_missing():
     snap = snapshot()
     snap.unserved.add(("keda.sh/v1alpha1", "ScaledObject"))
     assert "is its add-on installed?" in judge(want, snap)[0]
+
+
+def test_the_chapters_checkpoints_grade_every_container_field_and_a_health_check_only_the_shape():
+    """check_chapter() and progress() judge in full (what the learner wrote in 03-05); chapter 08's health check
+    does not, so that a learner's own fix of a request counts as well as the manifest's."""
+    sidecar = live(next(o for o in expected(3) if o["kind"] == "Deployment"))
+    validator = sidecar["spec"]["template"]["spec"]["containers"][1]
+    validator["resources"]["requests"]["memory"] = "100Mi"
+    assert judge(expected(3), snapshot(sidecar), full=True) == [
+        "deployment/containo-orders-frontend: container orders-validator has resources.requests.memory 100Mi, "
+        "expected 64Mi"]
+    assert judge(expected(3), snapshot(sidecar)) == []
+    del validator["ports"]
+    assert judge(expected(3), snapshot(sidecar)) == [
+        "deployment/containo-orders-frontend: container orders-validator does not declare port 81 (named validator) "
+        "under ports"]

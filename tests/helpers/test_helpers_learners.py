@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 PLURALS = {"Namespace": ("", "namespaces"), "Deployment": ("apps", "deployments"), "Service": ("", "services"),
            "HorizontalPodAutoscaler": ("autoscaling", "horizontalpodautoscalers"),
            "ScaledObject": ("keda.sh", "scaledobjects"), "ConfigMap": ("", "configmaps"), "Secret": ("", "secrets"),
-           "Job": ("batch", "jobs"), "Pod": ("", "pods")}
+           "Job": ("batch", "jobs"), "Pod": ("", "pods"),
+           "TriggerAuthentication": ("keda.sh", "triggerauthentications")}  # chapter 07
 
 
 def allows(rules: list[dict], group: str, resource: str, verb: str, name: str | None = None) -> bool:

@@ -99,3 +99,30 @@ def test_workshop_image_replaces_the_app_image_for_a_shared_cluster(monkeypatch)
     monkeypatch.delenv("WORKSHOP_IMAGE")
     unchanged = manifests.localize(deployment, "containo-alice", lambda o: True)
     assert {c["image"] for c in unchanged["spec"]["template"]["spec"]["containers"]} == {"containo-orders:dev"}
+
+
+def test_the_workshops_folders_are_rendered_once_until_a_file_changes(tmp_path, monkeypatch):
+    """ensure_chapter() and the checkpoints read every chapter's folder each time: kubectl kustomize runs again
+    only when a file under manifests/ changed; a folder elsewhere (a learner's) is rendered every time."""
+    import importlib
+    import shutil
+
+    kubectl = importlib.import_module("helpers.kubectl")  # the module (helpers.kubectl is the function)
+    copy = tmp_path / "manifests"
+    shutil.copytree(manifests.MANIFESTS, copy)
+    monkeypatch.setattr(manifests, "MANIFESTS", copy)
+    calls = []
+    real = kubectl.run
+    monkeypatch.setattr(kubectl, "run", lambda cmd, **kw: calls.append(cmd) or real(cmd, **kw))
+    first = manifests.load(copy / "04-cache")
+    assert manifests.load(copy / "04-cache") == first and len(calls) == 1
+    service = copy / "04-cache" / "cache-service.yaml"
+    service.write_text(service.read_text().replace("port: 6666", "port: 6667"))
+    changed = manifests.load(copy / "04-cache")
+    assert len(calls) == 2 and changed != first
+    elsewhere = tmp_path / "mine"
+    shutil.copytree(copy / "01-namespace", elsewhere / "01-namespace")
+    shutil.copytree(copy / "components", elsewhere / "components")
+    manifests.load(elsewhere / "01-namespace")
+    manifests.load(elsewhere / "01-namespace")
+    assert len(calls) == 4

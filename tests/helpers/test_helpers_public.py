@@ -18,6 +18,9 @@ PUBLIC = [
     "generate_load", "stop_load", "enqueue_orders", "queue_length", "clear_queue", "wait_for_queue",
     "wait_for_autoscaler",
     "watch_scaling", "explain_hpa",
+    "wait_for_problem", "wait_for_unready", "check_recovered",
+    "check_config",
+    "check_setup", "wait_for_metrics", "wait_for_hpa_status",
 ]
 
 

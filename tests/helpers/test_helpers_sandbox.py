@@ -78,10 +78,20 @@ def test_ensure_chapter_4_on_an_empty_namespace_then_again(learner, capsys):
 
 def test_ensure_chapter_3_takes_the_sidecar_back_out(learner, capsys):
     helpers.ensure_chapter(4, timeout=TIMEOUT)
+    # Pods that take a while to stop (a preStop sleep of 20 s, 2 s at the suite's time scale): the rollout back to
+    # one container finishes while they are still terminating.
+    helpers.kubectl("patch deployment containo-orders-frontend --type strategic -p "
+                    "'{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"orders-api\","
+                    "\"lifecycle\":{\"preStop\":{\"sleep\":{\"seconds\":20}}}}]}}}}'")
+    helpers.wait_for_rollout("containo-orders-frontend", timeout=TIMEOUT)
     helpers.ensure_chapter(3, timeout=TIMEOUT)
     live = learner.api.read("apps/v1", "Deployment", "containo-orders-frontend", learner.namespace)
     assert [c["name"] for c in live["spec"]["template"]["spec"]["containers"]] == ["orders-api"]
     assert checks.missing(2) == [] and checks.missing(3)
+    pods = learner.api.items("v1", "Pod", learner.namespace, label_selector="service=api")
+    assert [p["metadata"]["name"] for p in pods if p["metadata"].get("deletionTimestamp")] == [], \
+        "the sidecar's pods are still terminating: the chapter's first listing would show them"
+    assert {len(p["spec"]["containers"]) for p in pods} == {1}
 
 
 def test_ensure_chapter_3_also_undoes_a_sidecar_added_with_kubectl_apply(learner, capsys):

@@ -293,7 +293,7 @@ def test_a_keda_run_reports_only_what_is_certain(capsys):
     run.summary()
     assert capsys.readouterr().out.splitlines() == [
         "deployment/worker, scaled by scaledobject/worker (0..5 replicas):", "  peak 5 replicas, now 0"]
-    assert "seconds</text>" in run.chart_svg()  # real time: no time-scale note on the axis
+    assert "seconds (sandbox at time scale 1: real time)</text>" in run.chart_svg()  # the axis names its scale
 
 
 def test_chart_seconds_follow_the_time_scale_the_sandbox_reports(monkeypatch):

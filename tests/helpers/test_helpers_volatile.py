@@ -108,3 +108,54 @@ def test_real_load_sanitises_its_numbers_and_keeps_what_the_cell_says():
 def test_plain_numbers_and_percentages_elsewhere_are_still_compared():
     prose = "print(6 * 7) -> 42; 3 replicas; requests memory 128Mi; 50% of the pods; averageUtilization: 50"
     assert sanitize(prose) == prose
+
+
+def test_what_a_pods_trouble_leaves_behind_is_sanitised():
+    """Chapter 08 shows kubectl describe, get events, rollout status and top: two runs that differ in dates,
+    container ids, token volumes, nodes, how often an event repeated so far, a probe that ran before the program
+    listened, rollout progress and measured usage compare equal; what the learner reads stays."""
+    first = (
+        "Node:             sandbox-worker/172.18.0.3\nStart Time:       Mon, 07 Dec 2026 05:05:20 +0000\n"
+        "    Container ID:  containerd://" + "ad5cb946" * 8 + "\n"
+        "      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-gsv5s (ro)\n"
+        "  Normal   Pulling    1s (x3 over 5s)  kubelet            Pulling image \"containo-orders:v2\"\n"
+        "  Warning  BackOff    1s (x3 over 4s)  kubelet            Back-off restarting failed container "
+        "orders-validator in pod containo-orders-frontend-599c647475-mxmbc_containo(3337f326-1110-4748-aad5-c93fbd4f57bd)\n"
+        '  Warning  Unhealthy  2s               kubelet            Readiness probe failed: Get '
+        '"http://10.244.1.6:81/healthz": dial tcp 10.244.1.6:81: connect: connection refused\n'
+        'Waiting for deployment "containo-orders-frontend" rollout to finish: 1 out of 2 new replicas have been '
+        "updated...\n"
+        'deployment "containo-orders-frontend" successfully rolled out\n'
+        "containo-orders-frontend-76f4686cdf-fs5rk   13m          64Mi            \n")
+    second = (
+        "Node:             sandbox-worker2/172.18.0.4\nStart Time:       Tue, 08 Dec 2026 11:15:02 +0000\n"
+        "    Container ID:  containerd://" + "7a4a6644" * 8 + "\n"
+        "      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-66lmb (ro)\n"
+        "  Normal   Pulling    0s (x4 over 9s)  kubelet            Pulling image \"containo-orders:v2\"\n"
+        "  Warning  BackOff    2s               kubelet            Back-off restarting failed container "
+        "orders-validator in pod containo-orders-frontend-7c9d5b8f4d-zz4mn_containo(1e1e1e1e-2222-4333-8444-555555555555)\n"
+        'deployment "containo-orders-frontend" successfully rolled out\n'
+        "containo-orders-frontend-5b8965ddd-47lqq   7m          63Mi            \n")
+    assert sanitize(first) == sanitize(second)
+    kept = sanitize(first)
+    assert 'Pulling image "containo-orders:v2"' in kept and "successfully rolled out" in kept
+    assert "Back-off restarting failed container orders-validator in pod containo-orders-frontend-HASH-SUFFIX_" in kept
+    assert "Readiness probe failed: HTTP probe failed with statuscode: 503" in sanitize(
+        "Readiness probe failed: HTTP probe failed with statuscode: 503")
+
+
+def test_rollout_progress_a_rewritten_file_and_the_node_of_a_pod_are_sanitised():
+    """Chapters 03-05: `kubectl rollout status` keeps its last line, %%writefile its file name, `-o wide` its columns."""
+    first = ('Waiting for deployment "containo-orders-frontend" rollout to finish: 1 out of 2 new replicas have been '
+             'updated...\nWaiting for deployment spec update to be observed...\n'
+             'deployment "containo-orders-frontend" successfully rolled out\n'
+             "Writing my-work/cache-service.yaml\n"
+             "containo-orders-frontend-76f4686cdf-fktkg   2/2   Running   0   3s   10.244.1.6   sandbox-worker    <none>\n")
+    second = ('deployment "containo-orders-frontend" successfully rolled out\n'
+              "Overwriting my-work/cache-service.yaml\n"
+              "containo-orders-frontend-5d9c7b6f4c-gjxjm   2/2   Running   0   4s   10.244.2.6   sandbox-worker2   <none>\n")
+    assert sanitize(first) == sanitize(second)
+    assert sanitize(second).splitlines()[:2] == ['deployment "containo-orders-frontend" successfully rolled out',
+                                                 "Writing my-work/cache-service.yaml"]
+    assert "IP sandbox-worker-N <none>" in sanitize(second)
+    assert sanitize('deployment "x" exceeded its progress deadline') == 'deployment "x" exceeded its progress deadline'

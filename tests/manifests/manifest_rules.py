@@ -22,7 +22,11 @@ MANIFESTS = REPO / "manifests"
 SUPPORTED_VERSIONS = ("1.35.0", "1.36.0", "1.37.0")  # kind runs 1.37; shared clusters may be a minor or two behind
 LABEL_KEYS = ("app", "microservice", "service", "type")
 SERVICES = {"api": "platform", "queue-processor": "platform", "cache": "infrastructure", "queue": "infrastructure"}
-KEDA_SCHEMA = Path(__file__).with_name("keda_scaledobject.schema.json")
+KEDA_SCHEMAS = {"ScaledObject": Path(__file__).with_name("keda_scaledobject.schema.json"),
+                "TriggerAuthentication": Path(__file__).with_name("keda_triggerauthentication.schema.json")}
+# Objects several services share (chapter 07's ConfigMap and Secret) carry the application's labels only, like the
+# Namespace: no one `service`/`type` is theirs.
+SHARED_KINDS = ("Namespace", "ConfigMap", "Secret")
 NOT_APP_MANIFESTS = ("kind", "addons", "components")  # cluster config, add-ons, kustomize components
 
 
@@ -55,10 +59,10 @@ def render(directory: Path) -> list[dict]:
 
 
 @lru_cache(maxsize=None)
-def keda_validator() -> jsonschema.Draft202012Validator:
+def keda_validator(kind: str = "ScaledObject") -> jsonschema.Draft202012Validator:
     definitions = kubernetes_validate.utils.schema_contents(
         "kubernetes-json-schema/v1.37.0-local-strict/_definitions.json", "1.37.0")
-    schema = json.loads(KEDA_SCHEMA.read_text())
+    schema = json.loads(KEDA_SCHEMAS[kind].read_text())
     registry = Registry().with_resources([(definitions["$id"], Resource.from_contents(definitions)),
                                           (schema["$id"], Resource.from_contents(schema))])
     return jsonschema.Draft202012Validator(schema, registry=registry)
@@ -84,7 +88,9 @@ def validate(doc: dict, version: str) -> None:
     """Raise jsonschema.ValidationError if doc is not a valid object for Kubernetes `version` (strict: unknown
     fields are errors)."""
     if doc.get("apiVersion", "").startswith("keda.sh/"):
-        keda_validator().validate(doc)
+        if doc.get("kind") not in KEDA_SCHEMAS:
+            raise jsonschema.ValidationError(f"no schema for {doc.get('kind')} ({doc['apiVersion']}) in these tests")
+        keda_validator(doc["kind"]).validate(doc)
     else:
         k8s_validator(version, doc["apiVersion"], doc["kind"]).validate(doc)
 
@@ -95,7 +101,7 @@ def name_of(doc: dict) -> str:
 
 def label_problems(doc: dict) -> list[str]:
     labels = doc.get("metadata", {}).get("labels") or {}
-    want = LABEL_KEYS[:2] if doc.get("kind") == "Namespace" else LABEL_KEYS
+    want = LABEL_KEYS[:2] if doc.get("kind") in SHARED_KINDS else LABEL_KEYS
     problems = [f"{name_of(doc)}: missing label {key}" for key in want if key not in labels]
     if labels.get("app", "containo") != "containo" or labels.get("microservice", "orders") != "orders":
         problems.append(f"{name_of(doc)}: app/microservice must be containo/orders, got {labels}")

@@ -31,7 +31,7 @@ def apply(sandbox, namespace: str, folders, tmp_path, *args: str):
 
 def test_each_chapter_applies_in_order_and_rolls_out(sandbox_process, learner_namespace, tmp_path):
     for folder in ("01-namespace", "02-deployment", "03-sidecar", "04-cache", "05-queue", "05-expose",
-                   "06-scaling"):
+                   "06-scaling", "07-config"):
         docs, out = apply(sandbox_process, learner_namespace, [rules.MANIFESTS / folder], tmp_path)
         for doc in docs:
             assert f"{doc['kind'].lower()}" in out and doc["metadata"]["name"] in out

@@ -20,9 +20,14 @@ def rel(path) -> str:
 
 def test_the_scenario_is_all_there():
     assert [rel(d) for d in KUSTOMIZATIONS] == [
-        ".", "01-namespace", "02-deployment", "03-sidecar", "04-cache", "05-expose", "05-queue", "06-scaling"]
-    kinds = sorted(doc["kind"] for path in FILES for doc in rules.load(path))
+        ".", "01-namespace", "02-deployment", "03-sidecar", "04-cache", "05-expose", "05-queue", "06-scaling",
+        "07-config"]
+    kinds = sorted(doc["kind"] for path in FILES for doc in rules.load(path) if path.parent.name != "07-config")
     assert kinds == ["Deployment"] * 5 + ["HorizontalPodAutoscaler", "Namespace", "ScaledObject"] + ["Service"] * 3
+    # chapter 07: its ConfigMap, Secret and TriggerAuthentication, and new versions of four Deployments and the
+    # ScaledObject (tests/manifests/test_manifests_config.py)
+    config = sorted(doc["kind"] for path in FILES for doc in rules.load(path) if path.parent.name == "07-config")
+    assert config == ["ConfigMap"] + ["Deployment"] * 4 + ["ScaledObject", "Secret", "TriggerAuthentication"]
 
 
 @pytest.mark.parametrize("version", rules.SUPPORTED_VERSIONS)

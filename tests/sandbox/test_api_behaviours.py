@@ -136,3 +136,23 @@ def test_unserved_api_version_gets_kubectls_mapping_error(sandbox_process):
     assert v2["swagger"] == "2.0" and "io.k8s.api.apps.v1.Deployment" in v2["definitions"]
     explained = ok(sandbox_process.kubectl("explain", "deployment.spec.replicas", "--output=plaintext-openapiv2"))
     assert "Number of desired pods." in explained
+
+
+def test_a_patch_that_means_what_is_stored_moves_no_generation(sandbox_process, fresh_namespace):
+    """Defaults are applied as the patched object is decoded, before the strategy compares the specs: replacing a
+    probe with the same probe minus its defaulted fields changes nothing (kubectl says "no change"); a real change
+    moves the generation by one."""
+    kubectl, ns = sandbox_process.kubectl, fresh_namespace
+    ok(kubectl("create", "deployment", "web", "-n", ns, "--image=nginx:1.27"))
+    probe = {"httpGet": {"path": "/healthz", "port": 80}}
+
+    def patch(op: str, value: dict) -> str:
+        body = json.dumps([{"op": op, "path": "/spec/template/spec/containers/0/readinessProbe", "value": value}])
+        return ok(kubectl("patch", "deployment", "web", "-n", ns, "--type", "json", "-p", body))
+
+    def generation() -> str:
+        return ok(kubectl("get", "deployment", "web", "-n", ns, "-o", "jsonpath={.metadata.generation}"))
+
+    assert "patched" in patch("add", probe) and generation() == "2"
+    assert "patched (no change)" in patch("replace", probe) and generation() == "2"
+    assert "(no change)" not in patch("replace", {**probe, "periodSeconds": 5}) and generation() == "3"

@@ -11,7 +11,7 @@ from kubernetes import client
 from kubernetes.stream import stream
 
 from tests.sandbox.kubectl_sessions import Terminal
-from tests.sandbox.runtime.conftest import APP_NAMESPACE, apply_documents, template_as_pod, wait_ready
+from tests.sandbox.runtime.conftest import APP_NAMESPACE, apply_documents, rendered, template_as_pod, wait_ready
 
 pytestmark = pytest.mark.sandbox
 
@@ -122,3 +122,19 @@ def test_a_program_the_image_does_not_have(sandbox, core):
     # each image has its own programs: redis-cli is in the Redis container, not in the app's
     no_cli = kubectl_exec(sandbox, API, "-c", "orders-api", "--", "redis-cli", "ping")
     assert no_cli.returncode == 1 and 'exec: "redis-cli": executable file not found' in no_cli.stderr
+
+
+def test_redis_started_with_a_password_from_a_secret_and_redis_cli_sending_it(sandbox):
+    """Chapter 07's Redis: the Secret's key in REDIS_PASSWORD, `--requirepass $(REDIS_PASSWORD)` expanded by the
+    kubelet into the arguments the launcher passes to the server, and REDISCLI_AUTH for the readiness probe and
+    `kubectl exec ... redis-cli`."""
+    [secret] = [d for d in rendered("07-config") if d["kind"] == "Secret"]
+    locked = template_as_pod("07-config", "containo-orders-cache", "redis-locked")
+    locked["metadata"]["labels"] = {"test": "requirepass"}  # not one of the app's pods
+    apply_documents(sandbox, APP_NAMESPACE, [secret, locked])
+    wait_ready(sandbox, APP_NAMESPACE, "test=requirepass")  # its readiness probe: redis-cli ping, with the password
+    assert kubectl_exec(sandbox, "redis-locked", "--", "redis-cli", "ping").stdout == "PONG\n"
+    without = kubectl_exec(sandbox, "redis-locked", "--", "sh", "-c", "REDISCLI_AUTH= redis-cli ping")
+    assert without.stdout.strip() == "NOAUTH Authentication required."
+    config = kubectl_exec(sandbox, "redis-locked", "--", "redis-cli", "config", "get", "requirepass")
+    assert config.stdout == "requirepass\ncontaino-workshop-pw\n"

@@ -83,6 +83,27 @@ def test_an_image_that_does_not_exist_cycles_through_pull_back_off():
     assert stages.next_change(plan, cycles[0][2] + 0.1) == cycles[1][0]
 
 
+
+def test_a_local_image_has_only_the_tag_kind_loaded():
+    """After `workshop up --kind` the nodes hold containo-orders:dev and nothing else of that repository: another
+    tag, or pull policy Always, goes to Docker Hub, which has no such repository."""
+    from helpers.manifests import APP_IMAGE
+
+    loaded, other = images.parse(APP_IMAGE), images.parse("containo-orders:v2")
+    assert loaded.preloaded and not other.preloaded and other.local_only and not other.pullable
+    assert other.pull_error() == (
+        'rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/library/containo-orders:v2": '
+        'failed to resolve reference "docker.io/library/containo-orders:v2": pull access denied, repository does '
+        'not exist or may require authorization: server message: insufficient_scope: authorization failed')
+    plan = stages.plan(pod(c("api", image="containo-orders:v2"), c("sidecar", image=APP_IMAGE)), 0.0, lambda i: None)
+    bad, good = plan.containers
+    assert bad.failing_pull and not good.failing_pull
+    assert [e.message for e in plan.events if e.field_path == "spec.containers{sidecar}"][0] == \
+        f'Container image "{APP_IMAGE}" already present on machine'
+    always = stages.image_pull(loaded, "Always", 0.0, 5.0)
+    assert always.ready_at is None, "Always asks the registry, even for an image the node holds"
+    assert images.parse("nginx:1.27").pullable and not images.parse("registry.example/containo-orders:1").local_only
+
 def test_init_containers_run_first():
     p = pod(c("app"), init=[c("setup", image="busybox:1.36")])
     plan = stages.plan(p, 0.0, lambda image: 0.0)

@@ -1,0 +1,231 @@
+"""When it breaks (chapter 08): wait until a pod shows the problem you caused, and the checkpoint that grades that
+everything is healthy again.
+
+    pod = wait_for_problem("service=api", "ImagePullBackOff", failures=3)   # the pod's name, once it got there
+    kubectl(f"describe pod {pod}")
+    wait_for_unready("containo-orders-frontend")                            # no pod behind the Service is ready
+    check_recovered()                                                       # PASS, or what is still broken
+
+The problems are the ones `kubectl get pods` shows in its STATUS column: `Pending` (the scheduler found no node:
+Unschedulable), `ErrImagePull` then `ImagePullBackOff` (the image cannot be pulled), `CrashLoopBackOff` (the
+container keeps exiting). The kubelet tries again after a back-off that doubles (10 s, 20 s, 40 s ... up to 5
+minutes): waiting for a given number of failures lands at the start of one of those pauses, so what you look at
+next does not change under your eyes. The judging is pure (dicts in, sentences out).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import checks, diagnose, manifests, selectors
+from .chapters import plan
+from .cluster import current, friendly
+from .errors import NoSuchKind, WorkshopError
+from .progress import Progress, quietly
+from .scaling import wait_for_autoscaler
+from .simulation import is_simulated
+from .wait import DEFAULT_TIMEOUT, State, finish_wait, ready_endpoints, watch_until
+
+CHAPTER = 8  # the chapter whose checkpoint check_recovered() is
+PROBLEMS = ("Unschedulable", "ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff")
+PULL_FAILED = "Error: ErrImagePull"  # the kubelet's event after each failed pull (reason Failed)
+
+
+@dataclass(frozen=True)
+class Problem:
+    reason: str  # one of PROBLEMS
+    failures: int  # failed pulls, or crashes, so far (1 for Unschedulable)
+    container: str = ""  # the container that has it ("" for the pod)
+    message: str = ""  # the scheduler's or the kubelet's words
+
+
+def _failed_pulls(events: list[dict], container: str) -> int:
+    """How many times the kubelet failed to pull this container's image: the count of its ErrImagePull event."""
+    path = f"spec.containers{{{container}}}"
+    return sum(e.get("count") or 1 for e in events if e.get("message") == PULL_FAILED
+               and (e.get("involvedObject") or {}).get("fieldPath", path) == path)
+
+
+def problem_of(pod: dict, events: list[dict]) -> Problem | None:
+    """The first problem of a pod, as `kubectl get pods` would show it (None: it has none of PROBLEMS).
+
+    `events` are the pod's own events (they count the failed pulls)."""
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    if not spec.get("nodeName"):
+        scheduled = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), {})
+        if scheduled.get("reason") == "Unschedulable":
+            return Problem("Unschedulable", 1, "", scheduled.get("message", ""))
+        return None
+    for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
+        waiting = (cs.get("state") or {}).get("waiting") or {}
+        reason = waiting.get("reason")
+        if reason in ("ErrImagePull", "ImagePullBackOff"):
+            return Problem(reason, _failed_pulls(events, cs["name"]), cs["name"], waiting.get("message", ""))
+        if reason == "CrashLoopBackOff":
+            return Problem(reason, cs.get("restartCount", 0) + 1, cs["name"], waiting.get("message", ""))
+    return None
+
+
+def describe(name: str, problem: Problem) -> str:
+    """One line for a learner: which pod, which problem, how often so far."""
+    if problem.reason == "Unschedulable":
+        return f"pod/{name} is Pending: no node can take it (Unschedulable)"
+    times = f"{problem.failures} time{'s' if problem.failures != 1 else ''}"
+    if problem.reason == "CrashLoopBackOff":
+        return f"pod/{name}: container {problem.container} is in CrashLoopBackOff (it exited {times})"
+    return f"pod/{name}: container {problem.container} is in {problem.reason} (its image failed to pull {times})"
+
+
+def _refuse_on_simulated_runtime(conn, why: str) -> None:
+    if is_simulated(conn):
+        raise WorkshopError(f"This sandbox runs with --runtime simulated: {why}, so this would wait for nothing. "
+                            "Restart it with the process runtime (the default): `workshop sandbox stop`, then run "
+                            "connect() again.")
+
+
+def _pod_events(conn, namespace: str, name: str) -> list[dict]:
+    return conn.api.items("v1", "Event", namespace, field_selector=f"involvedObject.name={name}")
+
+
+@friendly
+def wait_for_problem(selector: str | dict, problem: str, *, failures: int = 1, namespace: str | None = None,
+                     timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Wait until a pod matching the label selector has `problem`, and return that pod's name.
+
+    pod = wait_for_problem("service=api", "Unschedulable")                     # Pending: no node fits it
+    pod = wait_for_problem("service=api", "ImagePullBackOff", failures=3)      # 3 failed pulls, now backing off
+    pod = wait_for_problem("service=api", "CrashLoopBackOff", failures=4)      # exited 4 times, now backing off
+
+    `problem` is one of "Unschedulable", "ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff": the words of the
+    STATUS column in `kubectl get pods`. The kubelet waits longer after each failure (10 s, 20 s, 40 s...), so
+    `failures=3` returns at the start of a pause of 40 s: long enough to read `kubectl describe` in peace.
+    """
+    if problem not in PROBLEMS:
+        raise WorkshopError(f"{problem!r} is not a problem wait_for_problem() knows: use one of {', '.join(PROBLEMS)}")
+    conn = current()
+    if problem == "CrashLoopBackOff":
+        _refuse_on_simulated_runtime(conn, "a simulated container never exits on its own, so it never crashes")
+    namespace = namespace or conn.namespace
+    query = selectors.to_query(selector)
+    progress = Progress(f"a pod of {query} in {problem}")
+    found: dict[str, Problem] = {}
+
+    def check(pods: dict[str, dict]) -> State:
+        worst = 0
+        for name, pod in sorted(pods.items()):
+            if pod["metadata"].get("deletionTimestamp"):
+                continue
+            events = _pod_events(conn, namespace, name) if problem != "Unschedulable" else []
+            seen = problem_of(pod, events)
+            if seen is None or seen.reason != problem:
+                continue
+            worst = max(worst, seen.failures)
+            if seen.failures >= failures:
+                found[name] = seen
+                return State(True, failures, failures, describe(name, seen))
+        return State(False, min(worst, failures), failures, f"waiting for a pod of {query} in {problem}")
+
+    state, objects = watch_until(conn, "v1", "Pod", namespace, check, timeout=timeout, progress=progress,
+                                 label_selector=query)
+
+    def explain() -> list[str]:
+        if not objects:
+            return [f"no pod in namespace {namespace} matches {query}"]
+        events = conn.api.items("v1", "Event", namespace)
+        return [f"pod {name}: {diagnose.why_not_ready(pod, events) or 'Running and ready'}"
+                for name, pod in sorted(objects.items())]
+
+    finish_wait(progress, state, f"a pod of {query} in {problem}", timeout, explain)
+    return next(iter(found))
+
+
+@friendly
+def wait_for_unready(service: str, *, namespace: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Wait until no pod behind a Service is ready: its EndpointSlices still list them, with `ready: false`, and
+    the Service sends them no traffic.
+
+    wait_for_unready("containo-orders-frontend")
+    """
+    conn = current()
+    _refuse_on_simulated_runtime(conn, "a simulated container's readiness probe passes and never fails")
+    namespace = namespace or conn.namespace
+    progress = Progress(f"every endpoint of service/{service} to be not ready")
+
+    def check(slices: dict[str, dict]) -> State:
+        listed = {a for s in slices.values() for e in s.get("endpoints") or [] for a in e.get("addresses") or []}
+        ready = ready_endpoints(list(slices.values()))
+        return State(bool(listed) and not ready, len(listed) - len(ready), len(listed) or 1,
+                     f"service/{service} has no ready endpoint ({len(listed)} not ready)" if not ready else
+                     f"service/{service} has {len(ready)} ready endpoint{'s' if len(ready) != 1 else ''}")
+
+    state, _ = watch_until(conn, "discovery.k8s.io/v1", "EndpointSlice", namespace, check, timeout=timeout,
+                           progress=progress, label_selector=f"kubernetes.io/service-name={service}")
+    finish_wait(progress, state, f"service/{service}", timeout, lambda: [])
+
+
+# --- the checkpoint ------------------------------------------------------------------------------------------------
+
+def recovery_problems(expected: list[dict], snap: checks.Snapshot) -> list[str]:
+    """What is still broken: everything the earlier chapters build must exist and work (checks.judge: rolled out,
+    endpoints, autoscalers), and no other pod of the namespace may be stuck (a pod a Deployment's report names
+    is not named twice)."""
+    out = checks.judge(expected, snap)
+    told = "\n".join(out)
+    for pod in sorted(snap.pods, key=lambda p: p["metadata"]["name"]):
+        name, phase = pod["metadata"]["name"], (pod.get("status") or {}).get("phase")
+        if pod["metadata"].get("deletionTimestamp") or phase in ("Succeeded", "Failed") or f"pod {name}:" in told:
+            continue
+        why = diagnose.why_not_ready(pod, snap.events)
+        if why:
+            out.append(f"pod {name}: {why}")
+    return out
+
+
+def expected_objects(conn, namespace: str) -> list[dict]:
+    """The latest version of every object the chapters up to this one build, placed in `namespace`."""
+    def namespaced(obj: dict) -> bool:
+        try:
+            return conn.api.resource(obj["apiVersion"], obj["kind"]).namespaced
+        except NoSuchKind:
+            return True
+
+    wanted, _ = plan(CHAPTER + 1, {n: manifests.chapter_objects(n) for n in manifests.chapter_folders()})
+    return [manifests.localize(o, namespace, namespaced) for o in wanted]
+
+
+def _let_autoscalers_read_their_metrics(conn, namespace: str, want: list[dict], timeout: float) -> None:
+    """An HPA reads the metrics of new pods one or two syncs (15 s each) after a rollout, and a new HPA needs its
+    first sync: nothing is broken meanwhile. Wait for that, quietly and at most `timeout` seconds; what is still
+    missing then is judged with the rest."""
+    for obj in want:
+        name = obj["metadata"]["name"]
+        if obj["kind"] != "HorizontalPodAutoscaler" or conn.api.read(obj["apiVersion"], obj["kind"], name,
+                                                                       namespace) is None:
+            continue
+        with quietly():
+            try:
+                wait_for_autoscaler(name, namespace=namespace, timeout=timeout)
+            except WorkshopError:
+                pass
+
+
+@friendly
+def check_recovered(namespace: str | None = None, *, settle: float = 60) -> None:
+    """Chapter 8 checkpoint: everything is healthy again. Every object the earlier chapters build is there and
+    working (each Deployment rolled out, each Service with ready endpoints, the autoscalers reading their metrics)
+    and no pod of the namespace is stuck (Pending, ImagePullBackOff, CrashLoopBackOff, not ready).
+
+    Right after a rollout the HPA needs a sync to read the new pods' metrics: the checkpoint waits for that first
+    (at most `settle` seconds)."""
+    conn = current()
+    namespace = namespace or conn.namespace
+    want = expected_objects(conn, namespace)
+    _let_autoscalers_read_their_metrics(conn, namespace, want, settle)
+    snap = checks.snapshot(conn, namespace, ((o["apiVersion"], o["kind"]) for o in want))
+    problems = recovery_problems(want, snap)
+    title = f"Chapter {CHAPTER} checkpoint (everything healthy again)"
+    if not problems:
+        print(f"PASS  {title}: every Deployment is rolled out, every Service has ready endpoints, no pod is stuck.")
+        return
+    print(f"NOT YET  {title}: {len(problems)} thing{'s' if len(problems) > 1 else ''} to fix:")
+    for line in problems:
+        print(f"  - {line}")
