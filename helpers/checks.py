@@ -175,9 +175,13 @@ def missing(chapter: int, namespace: str | None = None) -> list[str]:
 def check_chapter(chapter: int, namespace: str | None = None) -> None:
     """Print PASS when the namespace holds what chapter `chapter` builds, else each thing that is missing."""
     problems = missing(chapter, namespace)
-    title = f"Chapter {chapter} checkpoint ({TITLES.get(chapter, 'the chapter')})"
+    print_verdict(f"Chapter {chapter} checkpoint ({TITLES.get(chapter, 'the chapter')})", problems)
+
+
+def print_verdict(title: str, problems: list[str], passed: str = "everything is in place.") -> None:
+    """A checkpoint's answer: PASS with what passed, or NOT YET with one line per thing to fix."""
     if not problems:
-        print(f"PASS  {title}: everything is in place.")
+        print(f"PASS  {title}: {passed}")
         return
     print(f"NOT YET  {title}: {len(problems)} thing{'s' if len(problems) > 1 else ''} to fix:")
     for line in problems:

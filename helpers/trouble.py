@@ -222,10 +222,5 @@ def check_recovered(namespace: str | None = None, *, settle: float = 60) -> None
     _let_autoscalers_read_their_metrics(conn, namespace, want, settle)
     snap = checks.snapshot(conn, namespace, ((o["apiVersion"], o["kind"]) for o in want))
     problems = recovery_problems(want, snap)
-    title = f"Chapter {CHAPTER} checkpoint (everything healthy again)"
-    if not problems:
-        print(f"PASS  {title}: every Deployment is rolled out, every Service has ready endpoints, no pod is stuck.")
-        return
-    print(f"NOT YET  {title}: {len(problems)} thing{'s' if len(problems) > 1 else ''} to fix:")
-    for line in problems:
-        print(f"  - {line}")
+    checks.print_verdict(f"Chapter {CHAPTER} checkpoint (everything healthy again)", problems,
+                         "every Deployment is rolled out, every Service has ready endpoints, no pod is stuck.")

@@ -2,7 +2,6 @@
 checkpoint passes; a ConfigMap changed by hand is put back and its readers restarted (their pods read it only when
 they start); 7 takes the configuration out again, a variable added with `kubectl set env` included."""
 import time
-import uuid
 
 import pytest
 
@@ -13,14 +12,6 @@ pytestmark = pytest.mark.sandbox
 TIMEOUT = 120  # generous: the machine is shared
 API, WORKER = "containo-orders-frontend", "containo-orders-queue-processor"
 
-
-@pytest.fixture
-def learner(sandbox_process):
-    name = f"t{uuid.uuid4().hex[:8]}"
-    conn = helpers.connect(context="workshop-sandbox", kubeconfig=str(sandbox_process.kubeconfig), learner=name)
-    yield conn
-    sandbox_process.kubectl("delete", "namespace", conn.namespace, "--wait=false")
-    helpers.disconnect()
 
 
 def template(conn, name):

@@ -1,7 +1,6 @@
 """The checkpoints of chapters 03-05 against a real sandbox: each FAILS on a wrong learner answer, applied the ways a
 learner applies it (the helpers' apply(), or `kubectl apply --server-side` in a terminal), with the lines a learner
 reads; and ensure_chapter(n + 1) repairs what the wrong answer left, however it was applied."""
-import uuid
 
 import pytest
 import yaml
@@ -13,15 +12,6 @@ from helpers.manifests import MANIFESTS
 pytestmark = pytest.mark.sandbox
 TIMEOUT = 90  # generous: the machine is shared
 
-
-@pytest.fixture
-def learner(sandbox_process):
-    """Connected to the session sandbox as a fresh learner (namespace containo-<learner>), cleaned up after."""
-    name = f"g{uuid.uuid4().hex[:8]}"
-    conn = helpers.connect(context="workshop-sandbox", kubeconfig=str(sandbox_process.kubeconfig), learner=name)
-    yield conn
-    sandbox_process.kubectl("delete", "namespace", conn.namespace, "--wait=false")
-    helpers.disconnect()
 
 
 def checkpoint(check, capsys) -> list[str]:

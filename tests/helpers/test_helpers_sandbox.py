@@ -14,15 +14,6 @@ pytestmark = pytest.mark.sandbox
 TIMEOUT = 90  # generous: the machine is shared
 
 
-@pytest.fixture
-def learner(sandbox_process):
-    """Connected to the session sandbox as a fresh learner (namespace containo-<learner>), cleaned up after."""
-    name = f"t{uuid.uuid4().hex[:8]}"
-    conn = helpers.connect(context="workshop-sandbox", kubeconfig=str(sandbox_process.kubeconfig), learner=name)
-    yield conn
-    sandbox_process.kubectl("delete", "namespace", conn.namespace, "--wait=false")
-    helpers.disconnect()
-
 
 def test_connect_names_cluster_version_and_namespace(learner):
     assert repr(learner).startswith("Connected to the sandbox (context workshop-sandbox, Kubernetes v1.37")

@@ -1,6 +1,5 @@
 """Chapter 08's helpers: which problem a pod shows (as `kubectl get pods` words it), and the checkpoint that grades
 that everything is healthy again, failing with the sentences a learner reads while something is still broken."""
-import uuid
 
 import pytest
 from helper_objects import deployment, endpointslice, event, pod, replicaset, service
@@ -113,14 +112,6 @@ def test_the_checkpoint_says_what_is_still_broken_in_the_learners_words():
 
 
 # --- on a sandbox ---------------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def learner(sandbox_process):
-    name = f"t{uuid.uuid4().hex[:8]}"
-    conn = helpers.connect(context="workshop-sandbox", kubeconfig=str(sandbox_process.kubeconfig), learner=name)
-    yield conn
-    sandbox_process.kubectl("delete", "namespace", conn.namespace, "--wait=false")
-    helpers.disconnect()
 
 
 @pytest.mark.sandbox
