@@ -3,7 +3,6 @@
 what every cell showed, so that readers see outputs on GitHub and nbval has something to compare against.
 
     python tools/record_notebooks.py                  # every notebooks/NN-*.ipynb, in order, then the appendix
-    python tools/record_notebooks.py                  # every notebooks/NN-*.ipynb, then the appendix, in order
     python tools/record_notebooks.py 02 03            # only chapters 02 and 03 (in order, on a fresh sandbox)
     python tools/record_notebooks.py --time-scale 10  # faster: the controllers' windows and periods ten times shorter
     python tools/record_notebooks.py 06 --slow 5      # also print each cell that took over 5 s
@@ -48,7 +47,6 @@ def sanitize_file_text() -> str:
 
 
 def chapters(selected: list[str]) -> list[Path]:
-    """The notebooks to run, in chapter order: all of them, or those whose names start with the given prefixes."""
     """The notebooks to run, in chapter order then the appendix: all of them, or those whose names start with the
     given prefixes."""
     found = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")) + sorted(NOTEBOOKS.glob("appendix-*.ipynb"))
