@@ -151,6 +151,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def cmd_lab(args: argparse.Namespace) -> int:
     env = _env_for(args, terminal=True)
     lab.install_overrides()  # JupyterLab's news prompt off (helpers/jupyter/overrides.json)
+    lab.trust_notebooks(NOTEBOOKS)  # their stored pictures show before a cell runs
     command = lab_command(port=args.port, browser=not args.no_browser) + lab.server_arguments()
     shown = {k: v for k, v in env.items() if k not in ("PATH", lab.KUBECONFIG_ENV)}
     print(f"JupyterLab on {NOTEBOOKS} with " + " ".join(f"{k}={v}" for k, v in sorted(shown.items())))
@@ -177,6 +178,7 @@ def cmd_jupyter_config(args: argparse.Namespace) -> int:
     """Install the workshop's JupyterLab settings into this Python environment, for images whose Jupyter server
     the platform starts (binder/postBuild; a JupyterHub single-user image)."""
     print(f"JupyterLab settings override: {lab.install_overrides()}")
+    print(f"trusted: {len(lab.trust_notebooks(NOTEBOOKS))} notebooks in {NOTEBOOKS}")
     server = lab.install_server_config(args.prefix)
     print(f"terminal shell: {server}" if server else "no bash found: the terminal keeps Jupyter's default shell")
     return 0

@@ -16,7 +16,13 @@ only, never ~/.kube/config.
 The news. overrides.json turns off the "news" prompt and the update check
 (@jupyterlab/apputils-extension:notification fetchNews "false", checkForUpdates false): installed as
 <app dir>/settings/overrides.d/containo-workshop.json, which JupyterLab reads before the app's own overrides.json
-(jupyterlab_server's settings_utils), so an overrides.json of the user's still wins."""
+(jupyterlab_server's settings_utils), so an overrides.json of the user's still wins.
+
+Trust. JupyterLab shows the stored outputs of an untrusted notebook without what could run code: an SVG or HTML
+output falls back to its text, so a chapter opened for the first time shows `<IPython.core.display.SVG object>`
+where `topology()` drew the namespace. The chapters are the project's own, so `workshop lab` and `workshop
+jupyter-config` sign them as trusted (what `jupyter trust` does, in the user's signature database): their pictures
+show before a cell runs. A notebook changed outside JupyterLab is untrusted again until the next `workshop lab`."""
 from __future__ import annotations
 
 import json
@@ -122,3 +128,17 @@ def install_server_config(prefix: str | os.PathLike | None = None) -> Path | Non
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps({"ServerApp": {"terminado_settings": {"shell_command": shell}}}, indent=2) + "\n")
     return target
+
+
+def trust_notebooks(folder: str | os.PathLike) -> list[Path]:
+    """Sign every notebook in `folder` as trusted in this user's notebook signature database (`jupyter trust`);
+    returns the notebooks signed."""
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    notary = NotebookNotary()
+    signed = []
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        notary.sign(nbformat.read(path, as_version=nbformat.NO_CONVERT))
+        signed.append(path)
+    return signed

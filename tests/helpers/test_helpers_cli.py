@@ -170,7 +170,8 @@ def test_sandbox_start_status_stop(daemon, capsys):
     assert "export KUBECONFIG=/tmp/ws/sandbox/kubeconfig" in out and "sandbox stopped" in out
 
 
-def test_lab_starts_the_sandbox_and_points_jupyter_at_it(daemon, monkeypatch):
+def test_lab_starts_the_sandbox_and_points_jupyter_at_it(daemon, monkeypatch, tmp_path):
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))  # where the notebooks' trust is signed
     seen = {}
     monkeypatch.setattr(subprocess, "call", lambda command, env, cwd: seen.update(command=command, env=env, cwd=cwd)
                         or 0)
@@ -184,7 +185,8 @@ def test_lab_starts_the_sandbox_and_points_jupyter_at_it(daemon, monkeypatch):
     assert "--ServerApp.terminado_settings=" in seen["command"][-1] and "terminal.bashrc" in seen["command"][-1]
 
 
-def test_lab_on_kind_does_not_start_the_sandbox(daemon, monkeypatch):
+def test_lab_on_kind_does_not_start_the_sandbox(daemon, monkeypatch, tmp_path):
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))  # where the notebooks' trust is signed
     seen = {}
     monkeypatch.setattr(subprocess, "call", lambda command, env, cwd: seen.update(env=env) or 0)
     assert cli.main(["lab", "--kind"]) == 0

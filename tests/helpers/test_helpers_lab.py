@@ -121,3 +121,19 @@ def test_a_learners_kubeconfig_context_names_the_learner(tmp_path):
         "cluster": "kind-workshop", "user": "kind-workshop", "namespace": "containo-alice"}}]}))
     assert context_learner(str(path), "workshop-alice") == "alice"
     assert context_learner(str(path), "missing") is None and context_learner(str(tmp_path / "none"), "x") is None
+
+
+def test_the_chapters_are_signed_as_trusted_so_their_stored_pictures_show(tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))  # the user's signature database
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in ("01-a.ipynb", "02-b.ipynb"):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("topology()")])
+        nbformat.write(notebook, folder / name)
+    read = [nbformat.read(folder / name, as_version=4) for name in ("01-a.ipynb", "02-b.ipynb")]
+    assert not any(NotebookNotary().check_signature(nb) for nb in read)
+    assert [p.name for p in lab.trust_notebooks(folder)] == ["01-a.ipynb", "02-b.ipynb"]
+    assert all(NotebookNotary().check_signature(nb) for nb in read)

@@ -113,3 +113,13 @@ def test_the_settings_api_serves_the_news_prompt_and_update_check_turned_off(run
     defaults = {key: value.get("default") for key, value in settings["schema"]["properties"].items()}
     assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
     assert (lab.app_settings_dir() / "overrides.d" / lab.OVERRIDES_NAME).read_text() == lab.OVERRIDES.read_text()
+
+
+def test_the_chapters_open_trusted_so_their_stored_pictures_show(running_lab):
+    """jupyter_server marks each code cell of a notebook it serves trusted or not (the contents API): untrusted, its
+    SVG outputs (topology()) would show as text until the cell runs again."""
+    url, _home = running_lab
+    for name in ("03-sidecar-pods.ipynb", "appendix-python-client.ipynb"):
+        cells = get(f"{url}/api/contents/{name}?token={TOKEN}")["content"]["cells"]
+        code = [cell for cell in cells if cell["cell_type"] == "code"]
+        assert code and all(cell["metadata"].get("trusted") for cell in code), name
