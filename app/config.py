@@ -57,6 +57,7 @@ class WorkerConfig:
     delay: float
     poll: float
     heartbeat: float
+    drain: float  # on SIGTERM, an order this close to done is finished; a longer one is handed back
     confirmation_ttl: int
     redis_timeout: float
     log_level: str
@@ -202,6 +203,7 @@ def worker(environ: Mapping[str, str] = os.environ) -> WorkerConfig:
         delay=env.number("WORKER_DELAY_SECONDS", 1.0),
         poll=env.number("WORKER_POLL_SECONDS", 1.0, positive=True),
         heartbeat=env.number("WORKER_HEARTBEAT_SECONDS", 5.0, positive=True),
+        drain=env.number("WORKER_DRAIN_SECONDS", 10.0),
         confirmation_ttl=int(ttl),
         redis_timeout=env.number("REDIS_TIMEOUT_SECONDS", 2.0, positive=True),
         log_level=env.log_level(),

@@ -2,7 +2,10 @@
 
 Reliable by construction (see app/work_queue.py): an order leaves this worker's processing list only after its
 confirmation is stored, so a crash loses nothing and a restart picks up where it stopped. SIGTERM (a pod being
-deleted or scaled down) stops taking new orders and hands an order still in its delay back to the queue.
+deleted or scaled down) stops taking new orders; an order in progress is finished if at most WORKER_DRAIN_SECONDS of
+its delay remain (well inside a pod's 30 s grace period), else handed back to the queue. Finishing it matters under
+an autoscaler: KEDA scales an idle queue's worker to zero while it processes the last order (the list is empty), and
+an order handed back would wake it again, and again.
 
 Run it with `python -m app.worker`; WORKER_DELAY_SECONDS sets how long each order takes.
 """
@@ -87,9 +90,14 @@ class Worker:
         started = time.monotonic()
         self.log.info("order.processing", confirmationId=order.confirmationId)
         if await wait(stop, self.cfg.delay):
-            await self.queue.give_back(message)
-            self.log.info("order.requeued", confirmationId=order.confirmationId, reason="worker stopping")
-            return
+            remaining = self.cfg.delay - (time.monotonic() - started)
+            if remaining > self.cfg.drain:
+                await self.queue.give_back(message)
+                self.log.info("order.requeued", confirmationId=order.confirmationId, reason="worker stopping")
+                return
+            self.log.info("order.finishing", confirmationId=order.confirmationId, reason="worker stopping",
+                          remainingSeconds=round(max(remaining, 0.0), 3))
+            await asyncio.sleep(max(remaining, 0.0))
         confirmation = orders.processed(order, worker_id=self.cfg.worker_id, processed_at=_now())
         try:
             await self.cache.put(confirmation)

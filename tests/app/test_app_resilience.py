@@ -83,6 +83,23 @@ def test_sigterm_hands_the_order_in_progress_back(stack):
     wait_until(lambda: stack.processed("frank", order_id), what="another worker to process the order")
 
 
+def test_sigterm_finishes_an_order_close_to_done_so_a_scale_down_does_not_hand_it_back(stack):
+    """KEDA scales an idle queue's worker to zero while it processes the last order: handed back, the order would
+    wake the worker again (and again, whenever the cooldown is shorter than an order)."""
+    client = stack.redis.client()
+    worker = stack.worker("draining", delay=1.5)  # WORKER_DRAIN_SECONDS: 10 by default
+    order_id = stack.order(customer="gina")[1]["confirmationId"]
+    worker.wait_for_event("order.processing")
+
+    assert worker.terminate() == 0
+    [finishing] = worker.events("order.finishing")
+    assert finishing["fields"]["confirmationId"] == order_id and 0 <= finishing["fields"]["remainingSeconds"] <= 1.5
+    assert worker.events("order.requeued") == []
+    assert [e["fields"]["confirmationId"] for e in worker.events("order.processed")] == [order_id]
+    assert stack.processed("gina", order_id)
+    assert client.llen(QUEUE) == 0 and client.llen(f"{QUEUE}:processing:draining") == 0
+
+
 def test_orders_of_a_vanished_worker_are_reclaimed(stack):
     client = stack.redis.client()
     ghost = Order("3f1c8a52-8d1e-4f0c-9a7e-2b6f3d4c5e6f", "grace", "p-9", 7, "2026-01-01T00:00:00.000Z")
