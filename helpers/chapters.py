@@ -78,17 +78,17 @@ def _reset_learner_fields(conn: Connection, obj: dict, namespace: str) -> None:
     ops = reset_patch(obj)
     if not ops:
         return
-    name = obj["metadata"]["name"]
-    path = conn.api.resource(obj["apiVersion"], obj["kind"]).path(namespace, name)
-    live = conn.api.read(obj["apiVersion"], obj["kind"], name, namespace)
-
-    def patch(**params):
-        return conn.api.request("PATCH", path, body=ops, content_type="application/json-patch+json",
-                                params={"fieldManager": FIELD_MANAGER, **params})
-
-    wanted = patch(dryRun="All")
+    live = conn.api.read(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace)
+    wanted = _json_patch(conn, obj, namespace, ops, dryRun="All")
     if any(_at(live, p) != _at(wanted, p) for p in RESET_FIELDS[obj["kind"]]):
-        patch()
+        _json_patch(conn, obj, namespace, ops)
+
+
+def _json_patch(conn: Connection, obj: dict, namespace: str, ops: list[dict], **params) -> dict:
+    """A JSON patch of the live object `obj` names, as the workshop's field manager; the object it leaves."""
+    path = conn.api.resource(obj["apiVersion"], obj["kind"]).path(namespace, obj["metadata"]["name"])
+    return conn.api.request("PATCH", path, body=ops, content_type="application/json-patch+json",
+                            params={"fieldManager": FIELD_MANAGER, **params})
 
 
 def _delete(conn: Connection, obj: dict, namespace: str, timeout: float) -> bool:
@@ -157,12 +157,10 @@ def _forget_restart(conn: Connection, obj: dict, namespace: str) -> bool:
     True when it did, which rolls the Deployment's pods over."""
     if obj["kind"] != "Deployment":
         return False
-    name = obj["metadata"]["name"]
-    live = conn.api.read(obj["apiVersion"], obj["kind"], name, namespace)
+    live = conn.api.read(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace)
     ops = configuration.forget_restart_patch(live or {}, obj)
     if ops:
-        conn.api.request("PATCH", conn.api.resource(obj["apiVersion"], obj["kind"]).path(namespace, name), body=ops,
-                         content_type="application/json-patch+json", params={"fieldManager": FIELD_MANAGER})
+        _json_patch(conn, obj, namespace, ops)
     return bool(ops)
 
 

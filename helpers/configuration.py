@@ -12,19 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .grading import ref as _ref, template_containers
+
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"  # what `kubectl rollout restart` sets on the pod template
 
 # (wanted object, live object, snapshot, full): the signature of helpers.checks.RULES
 Rule = Callable[[dict, dict, object, bool], list[str]]
 
 
-def _ref(obj: dict) -> str:
-    return f"{obj['kind'].lower()}/{obj['metadata']['name']}"
-
-
 def _containers(obj: dict) -> dict[str, dict]:
-    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-    return {c["name"]: c for c in spec.get("containers") or []}
+    return {c["name"]: c for c in template_containers(obj)}
 
 
 def _source(entry: dict) -> tuple[str, str] | None:

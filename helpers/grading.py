@@ -310,7 +310,8 @@ def container_problems(want: dict, live: dict) -> list[str]:
         _probes(name, want, live)
 
 
-def _template_containers(obj: dict) -> list[dict]:
+def template_containers(obj: dict) -> list[dict]:
+    """The containers of a workload's pod template (a Deployment's, a StatefulSet's...)."""
     return ((((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers")) or []
 
 
@@ -318,8 +319,8 @@ def template_problems(want: dict, live: dict, *, full: bool = True) -> list[str]
     """A workload's pod template against the manifest's, container by container (by name); without `full`, only
     that each container is there and declares its ports."""
     who, out = ref(want), []
-    have = {c["name"]: c for c in _template_containers(live)}
-    wanted = _template_containers(want)
+    have = {c["name"]: c for c in template_containers(live)}
+    wanted = template_containers(want)
     unexpected = [n for n in have if n not in {c["name"] for c in wanted}]
     for container in wanted:
         mine = have.get(container["name"])

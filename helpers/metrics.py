@@ -15,6 +15,8 @@ import time
 
 from kubernetes.client.exceptions import ApiException
 
+from sandbox.machinery.podutil import condition
+
 from . import selectors
 from .cluster import Connection, current, friendly
 from .progress import Progress
@@ -91,16 +93,12 @@ def wait_for_metrics(selector: str | dict | None = None, *, namespace: str | Non
     finish_wait(progress, state, f"metrics of the pods ({where})", timeout, lambda: [METRICS_HINT])
 
 
-def _condition(hpa: dict, kind: str) -> dict:
-    return next((c for c in (hpa.get("status") or {}).get("conditions") or [] if c.get("type") == kind), {})
-
-
 def hpa_verdict(hpa: dict | None, name: str) -> State:
     """Done once the controller has judged the HPA with its pods measured (pure): it reads every metric
     (ScalingActive True), or it says why it cannot compute a replica count (ScalingActive False)."""
     if hpa is None:
         return State(False, 0, 1, f"waiting for horizontalpodautoscaler/{name} to be created")
-    active = _condition(hpa, "ScalingActive")
+    active = condition(hpa, "ScalingActive") or {}
     if not active:
         return State(False, 0, 1, f"horizontalpodautoscaler/{name}: not synced yet (its controller looks every 15 s)")
     if active.get("status") == "True":

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sandbox.machinery.podutil import condition
+
 from . import checks, diagnose, manifests, selectors
 from .chapters import plan
 from .cluster import current, friendly
@@ -51,7 +53,7 @@ def problem_of(pod: dict, events: list[dict]) -> Problem | None:
     `events` are the pod's own events (they count the failed pulls)."""
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
     if not spec.get("nodeName"):
-        scheduled = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), {})
+        scheduled = condition(pod, "PodScheduled") or {}
         if scheduled.get("reason") == "Unschedulable":
             return Problem("Unschedulable", 1, "", scheduled.get("message", ""))
         return None
