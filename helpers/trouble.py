@@ -14,6 +14,7 @@ next does not change under your eyes. The judging is pure (dicts in, sentences o
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sandbox.machinery.podutil import condition
@@ -25,7 +26,7 @@ from .errors import NoSuchKind, WorkshopError
 from .progress import Progress, quietly
 from .scaling import wait_for_autoscaler
 from .simulation import is_simulated
-from .wait import DEFAULT_TIMEOUT, State, finish_wait, ready_endpoints, watch_until
+from .wait import DEFAULT_TIMEOUT, State, finish_wait, ready_endpoints, wait_for_rollout, watch_until
 
 CHAPTER = 8  # the chapter whose checkpoint check_recovered() is
 PROBLEMS = ("Unschedulable", "ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff")
@@ -194,10 +195,36 @@ def expected_objects(conn, namespace: str) -> list[dict]:
     return [manifests.localize(o, namespace, namespaced) for o in wanted]
 
 
-def _let_autoscalers_read_their_metrics(conn, namespace: str, want: list[dict], timeout: float) -> None:
+def _stuck_pods(conn, namespace: str) -> list[str]:
+    """Pods with one of PROBLEMS (Pending unschedulable, an image that cannot be pulled, a crash loop): waiting
+    does not heal them."""
+    events = conn.api.items("v1", "Event", namespace)
+    return [pod["metadata"]["name"] for pod in conn.api.items("v1", "Pod", namespace)
+            if not pod["metadata"].get("deletionTimestamp")
+            and problem_of(pod, diagnose.events_for("Pod", pod["metadata"]["name"], events))]
+
+
+def _let_rollouts_finish(conn, namespace: str, want: list[dict], deadline: float) -> None:
+    """A rollout in progress (`rollout undo` a second ago: the new pod not ready yet, the old one still counted) is
+    not broken: wait for it, quietly and until `deadline`, unless a pod is stuck (then judge at once: it says
+    why)."""
+    if _stuck_pods(conn, namespace):
+        return
+    for obj in want:
+        name = obj["metadata"]["name"]
+        if obj["kind"] != "Deployment" or conn.api.read(obj["apiVersion"], obj["kind"], name, namespace) is None:
+            continue
+        with quietly():
+            try:
+                wait_for_rollout(name, namespace=namespace, timeout=max(deadline - time.monotonic(), 0.1))
+            except WorkshopError:
+                pass
+
+
+def _let_autoscalers_read_their_metrics(conn, namespace: str, want: list[dict], deadline: float) -> None:
     """An HPA reads the metrics of new pods one or two syncs (15 s each) after a rollout, and a new HPA needs its
-    first sync: nothing is broken meanwhile. Wait for that, quietly and at most `timeout` seconds; what is still
-    missing then is judged with the rest."""
+    first sync: nothing is broken meanwhile. Wait for that, quietly and until `deadline`; what is still missing
+    then is judged with the rest."""
     for obj in want:
         name = obj["metadata"]["name"]
         if obj["kind"] != "HorizontalPodAutoscaler" or conn.api.read(obj["apiVersion"], obj["kind"], name,
@@ -205,7 +232,7 @@ def _let_autoscalers_read_their_metrics(conn, namespace: str, want: list[dict], 
             continue
         with quietly():
             try:
-                wait_for_autoscaler(name, namespace=namespace, timeout=timeout)
+                wait_for_autoscaler(name, namespace=namespace, timeout=max(deadline - time.monotonic(), 0.1))
             except WorkshopError:
                 pass
 
@@ -216,12 +243,15 @@ def check_recovered(namespace: str | None = None, *, settle: float = 60) -> None
     working (each Deployment rolled out, each Service with ready endpoints, the autoscalers reading their metrics)
     and no pod of the namespace is stuck (Pending, ImagePullBackOff, CrashLoopBackOff, not ready).
 
-    Right after a rollout the HPA needs a sync to read the new pods' metrics: the checkpoint waits for that first
-    (at most `settle` seconds)."""
+    A rollout in progress (right after `rollout undo`) finishes, and then the HPA needs a sync to read the new pods'
+    metrics: the checkpoint waits for both first (at most `settle` seconds in all; not at all for the rollouts when
+    a pod is stuck, which waiting does not heal)."""
     conn = current()
     namespace = namespace or conn.namespace
     want = expected_objects(conn, namespace)
-    _let_autoscalers_read_their_metrics(conn, namespace, want, settle)
+    deadline = time.monotonic() + settle
+    _let_rollouts_finish(conn, namespace, want, deadline)
+    _let_autoscalers_read_their_metrics(conn, namespace, want, deadline)
     snap = checks.snapshot(conn, namespace, ((o["apiVersion"], o["kind"]) for o in want))
     problems = recovery_problems(want, snap)
     checks.print_verdict(f"Chapter {CHAPTER} checkpoint (everything healthy again)", problems,

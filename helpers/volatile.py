@@ -20,18 +20,22 @@ _ALNUM = "bcdfghjklmnpqrstvwxz2456789"
 PATTERNS: list[tuple[str, str]] = [
     # First: a chart's points, axes and times depend on timing; what is drawn is checked by the helpers' tests.
     (rf'(?s)<svg [^>]*class="{CHART_CLASS}".*?</svg>', "LIVE-CHART"),
-    # Chapter 08 (kubectl describe, get events, rollout status, top): what a pod's life leaves behind.
+    # kubectl's reports of a moment (chapters 02, 06 and 08: describe, get events, rollout status, top): what a
+    # pod's life leaves behind.
     (r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}\b", "DATE"),
     (r"\bcontainerd://[0-9a-f]{64}\b", "containerd://CONTAINER-ID"),
     (rf"\bkube-api-access-[{_ALNUM}]{{5}}\b", "kube-api-access-SUFFIX"),  # the service account token's volume
     (r"\bsandbox-worker\d*\b", "sandbox-worker-N"),  # where the scheduler put a pod
+    (r"(?m)^(Node:\s+)[a-z0-9.-]+/", r"\1NODE/"),  # ... on another cluster
+    (r"(Successfully assigned \S+ to )[a-z0-9.-]+", r"\1NODE"),
     (rf"\b(containo-[a-z0-9-]+?)-[{_ALNUM}]{{6,10}}-[{_ALNUM}]{{5}}_", r"\1-HASH-SUFFIX_"),  # <pod>_<namespace>(uid)
-    (r"\b(\d+[smhd](?:\d+[smh])?) \(x\d+ over \d+[smhd](?:\d+[smh])?\)", r"\1"),  # an event's repeats so far
-    (r'(?m)^Waiting for deployment "[^"]+" (?:rollout to finish|spec update to be observed).*\n', ""),  # progress
+    # An event's repeats so far (`[ ]*`, not ` *`: configparser strips a value's leading space in the nbval file).
+    (r"[ ]*\(x\d+ over \d+[smh]\S*\)", ""),
+    # `rollout status` prints a line per step it saw (it may start before the controller saw the new template).
+    (r'(?m)^Waiting for deployment (?:"[^"]+" rollout to finish|spec update to be observed).*\n', ""),
     # A probe that ran before the program listened (a process starts in its own time, at any time scale).
-    (r'(?m)^.*\b(?:Readiness|Liveness|Startup) probe failed: Get "[^"\n]*": dial tcp [^\n]*: connect: '
-     r"connection refused\n", ""),
-    (r"(?m)^(\S+ +)\d+m( +)\d+Mi( *)$", r"\1CPU\2MEMORY\3"),  # a row of kubectl top pods
+    (r"(?m)^.*\b(?:Readiness|Liveness|Startup) probe failed: .*connect: connection refused\n", ""),
+    (r"(?m)\b\d+m( +)\d+Mi( *)$", r"CPU\1MEMORY\2"),  # the last two columns of `kubectl top pods`
     (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "TIMESTAMP"),
     (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "UID"),
     (r'resourceVersion: "\d+"', 'resourceVersion: "RV"'),
@@ -60,27 +64,11 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(?m)^@@ -\d+(,\d+)? \+\d+(,\d+)? @@", "@@ LINES @@"),
     (r"(?m)^([-+ ] +generation: )\d+$", r"\1N"),
     (r'(?m)^([-+ ] +deployment\.kubernetes\.io/revision: )"\d+"$', r'\1"N"'),
-    # kubectl's own reports of a moment (chapters 02 and 06): `rollout status` prints a line per step it saw,
-    # `describe` dates, container ids, the node a pod landed on and repeated events, `top` what it measured.
-    (r'(?m)^Waiting for deployment "[^"]+" (?:rollout to finish|spec update to be observed).*\n', ""),
-    (r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}\b", "DATE"),
-    (r"\bcontainerd://[0-9a-f]{64}\b", "containerd://CONTAINER-ID"),
-    (rf"\bkube-api-access-[{_ALNUM}]{{5}}\b", "kube-api-access-SUFFIX"),
-    (r"(?m)^(Node:\s+)[a-z0-9.-]+/", r"\1NODE/"),
-    (r"(Successfully assigned \S+ to )[a-z0-9.-]+", r"\1NODE"),
-    # A readiness probe that ran before the container listened: whether the kubelet was that early is timing.
-    (r"(?m)^ +Warning +Unhealthy +.*Readiness probe failed: .*connect: connection refused\n", ""),
-    # (`[ ]*`, not ` *`: configparser strips a value's leading space in the nbval sanitize file)
-    (r"[ ]*\(x\d+ over \d+[smh]\S*\)", ""),
-    (r"(?m)\b\d+m( +)\d+Mi( *)$", r"CPUm\1MEMMi\2"),  # the last two columns of `kubectl top`
     (r"\b(?:\d{1,3}\.){3}\d{1,3}\b", "IP"),
     (r"\b(\d+):3[0-2]\d{3}/(TCP|UDP|SCTP)\b", r"\1:NODEPORT/\2"),
     (r"\b\d+[smhdy](\d+[smh])?( ago)?\b", "AGE"),
-    # Chapters 03-05, where learners write manifests: %%writefile says Overwriting from the second run on, and
-    # `kubectl rollout status` may start before the controller saw the new template (chapter 08's pattern above
-    # takes its other progress lines; the node a pod landed on is chapter 08's sandbox-worker-N too).
+    # Chapters 03-05, where learners write manifests: %%writefile says Overwriting from the second run on.
     (r"(?m)^Overwriting (\S+)$", r"Writing \1"),
-    (r"(?m)^Waiting for deployment spec update to be observed\.\.\.\n", ""),
     (r"[ \t]{2,}", " "),  # column widths follow the longest (volatile) value
 ]
 

@@ -139,6 +139,22 @@ def test_check_recovered_fails_while_a_rollout_is_stuck_and_passes_after_the_und
 
 
 @pytest.mark.sandbox
+def test_check_recovered_lets_a_rollout_in_progress_finish_before_it_judges(learner, capsys):
+    """Right after a `rollout undo` (or any rollout) the new pods are starting and the old ones still count: that
+    is not broken, and the checkpoint waits for it instead of saying NOT YET."""
+    helpers.ensure_chapter(8, timeout=90)
+    # A new template, each new pod counted available only 30 s (sandbox time) after it is ready: a rollout that
+    # takes a while even on the simulated runtime.
+    helpers.kubectl("patch", "deployment", "containo-orders-frontend", "--type=merge", "-p",
+                    '{"spec":{"minReadySeconds":30,"template":{"metadata":{"annotations":{"release":"two"}}}}}')
+    capsys.readouterr()
+    helpers.check_recovered()
+    assert capsys.readouterr().out.startswith("PASS  Chapter 8 checkpoint (everything healthy again)")
+    live = learner.api.read("apps/v1", "Deployment", "containo-orders-frontend", learner.namespace)
+    assert live["status"]["updatedReplicas"] == live["status"]["replicas"] == live["spec"]["replicas"]
+
+
+@pytest.mark.sandbox
 def test_ensure_chapter_takes_back_a_variable_added_with_kubectl_set_env(learner):
     """Server-side apply cannot remove a variable another field manager added (chapter 08's crash, under chapter
     07's envFrom): ensure_chapter puts the containers back."""
