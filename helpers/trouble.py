@@ -204,37 +204,31 @@ def _stuck_pods(conn, namespace: str) -> list[str]:
             and problem_of(pod, diagnose.events_for("Pod", pod["metadata"]["name"], events))]
 
 
-def _let_rollouts_finish(conn, namespace: str, want: list[dict], deadline: float) -> None:
-    """A rollout in progress (`rollout undo` a second ago: the new pod not ready yet, the old one still counted) is
-    not broken: wait for it, quietly and until `deadline`, unless a pod is stuck (then judge at once: it says
-    why)."""
-    if _stuck_pods(conn, namespace):
-        return
+def _let_settle(conn, namespace: str, want: list[dict], kind: str, wait, deadline: float) -> None:
+    """Run `wait` (a helper waiting for one object of `kind`) for each such object that exists, quietly and until
+    `deadline`: what is still not done then is judged with the rest."""
     for obj in want:
         name = obj["metadata"]["name"]
-        if obj["kind"] != "Deployment" or conn.api.read(obj["apiVersion"], obj["kind"], name, namespace) is None:
+        if obj["kind"] != kind or conn.api.read(obj["apiVersion"], kind, name, namespace) is None:
             continue
         with quietly():
             try:
-                wait_for_rollout(name, namespace=namespace, timeout=max(deadline - time.monotonic(), 0.1))
+                wait(name, namespace=namespace, timeout=max(deadline - time.monotonic(), 0.1))
             except WorkshopError:
                 pass
+
+
+def _let_rollouts_finish(conn, namespace: str, want: list[dict], deadline: float) -> None:
+    """A rollout in progress (`rollout undo` a second ago: the new pod not ready yet, the old one still counted) is
+    not broken: wait for it, unless a pod is stuck (then judge at once: it says why)."""
+    if not _stuck_pods(conn, namespace):
+        _let_settle(conn, namespace, want, "Deployment", wait_for_rollout, deadline)
 
 
 def _let_autoscalers_read_their_metrics(conn, namespace: str, want: list[dict], deadline: float) -> None:
     """An HPA reads the metrics of new pods one or two syncs (15 s each) after a rollout, and a new HPA needs its
-    first sync: nothing is broken meanwhile. Wait for that, quietly and until `deadline`; what is still missing
-    then is judged with the rest."""
-    for obj in want:
-        name = obj["metadata"]["name"]
-        if obj["kind"] != "HorizontalPodAutoscaler" or conn.api.read(obj["apiVersion"], obj["kind"], name,
-                                                                       namespace) is None:
-            continue
-        with quietly():
-            try:
-                wait_for_autoscaler(name, namespace=namespace, timeout=max(deadline - time.monotonic(), 0.1))
-            except WorkshopError:
-                pass
+    first sync: nothing is broken meanwhile."""
+    _let_settle(conn, namespace, want, "HorizontalPodAutoscaler", wait_for_autoscaler, deadline)
 
 
 @friendly
