@@ -21,6 +21,10 @@ def pytest_configure(config):
     if "WORKSHOP_HOME" not in os.environ:
         _OWN_HOME = tempfile.mkdtemp(prefix="workshop-nbval-")
         os.environ["WORKSHOP_HOME"] = _OWN_HOME
+        # The tests' own kubectl calls cache discovery in this run's home, never in ~/.kube/cache, where earlier
+        # runs' sandboxes left what they served on ports this run's sandboxes may get (the helpers and
+        # SandboxProcess give each sandbox a cache of its own: sandbox.kubeconfig.discovery_cache).
+        os.environ.setdefault("KUBECACHEDIR", os.path.join(_OWN_HOME, "kubectl-cache"))
     # Kernels import helpers from this checkout even where the project is not pip-installed.
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p)
     # Simulated delays (image pulls, readiness, HPA windows) run this many times faster; outputs do not change.

@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from sandbox.kubeconfig import discovery_cache
+
 from . import kind, lab, preflight
 from .cluster import context_learner, default_kubeconfig, environment, namespace_for
 from .guard import KIND_CONTEXT, SANDBOX_CONTEXT
@@ -69,7 +71,9 @@ def _start_sandbox(args: argparse.Namespace):
     except Exception as error:  # the daemon says what went wrong; the user needs that sentence, not a traceback
         raise WorkshopError(f"the sandbox could not be started: {error}") from None
     print(f"sandbox running at {status.url} (pid {status.pid})\n"
-          f"  kubeconfig: {status.kubeconfig}   (export KUBECONFIG={status.kubeconfig})\n"
+          f"  kubeconfig: {status.kubeconfig}\n"
+          f"  for a shell: export KUBECONFIG={status.kubeconfig} "
+          f"KUBECACHEDIR={discovery_cache(status.kubeconfig)}\n"
           f"  log:        {status.log_path}")
     return status
 

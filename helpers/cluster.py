@@ -23,6 +23,7 @@ import yaml
 from kubernetes import config as kube_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
+from sandbox import kubeconfig as sandbox_kubeconfig  # with the simulator; small, stdlib and yaml only
 
 from . import guard
 from .api import Api
@@ -55,6 +56,7 @@ class Connection:
     server: str = ""
     version: str = ""
     runtime: str = ""  # the sandbox's runtime once asked ("process" or "simulated": helpers.simulation)
+    kubectl_cache: str | None = None  # kubectl's discovery cache for the sandbox (None: kubectl's default)
 
     @property
     def advice(self) -> str:
@@ -91,6 +93,7 @@ def environment(cluster: str, *, kubeconfig: str | None = None, context: str | N
     env = {CLUSTER_ENV: cluster}
     if cluster == "sandbox":
         env["KUBECONFIG"] = str(kubeconfig)  # so that `kubectl` in a notebook or terminal finds the sandbox too
+        env["KUBECACHEDIR"] = str(sandbox_kubeconfig.discovery_cache(kubeconfig))  # ... and nothing stale about it
         env[TIME_SCALE_ENV] = f"{time_scale:g}"
     elif cluster == "context":
         env[CONTEXT_ENV] = str(context)
@@ -156,6 +159,8 @@ def _open(choice: guard.Choice, kubeconfig: str, namespace: str, learner: str | 
     client = kube_config.new_client_from_config(config_file=kubeconfig, context=choice.context)
     conn = Connection(choice.cluster, choice.context, kubeconfig, namespace, learner, Api(client),
                       server=client.configuration.host)
+    if choice.cluster == "sandbox" and os.pathsep not in kubeconfig:
+        conn.kubectl_cache = str(sandbox_kubeconfig.discovery_cache(kubeconfig))
     try:
         conn.version = conn.api.request("GET", "/version", timeout=5).get("gitVersion", "")
     except (ApiException, urllib3.exceptions.HTTPError, ConnectionError) as exc:
@@ -196,7 +201,6 @@ def use_pod_network(conn: Connection | None) -> str | None:
     and node ports answer, while pod IPs, cluster IPs and cluster names fail at once with a message naming
     `kubectl port-forward` (sandbox/README.md, "Pod network"). Anywhere else, take that away again. Returns the
     routing table used, or None."""
-    from sandbox import kubeconfig as sandbox_kubeconfig  # with the simulator; small, stdlib and yaml only
     from sandbox.pod_network import layer
     table = None
     if conn is not None and conn.cluster == "sandbox" and conn.kubeconfig:

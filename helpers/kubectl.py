@@ -1,7 +1,8 @@
 """Run the real kubectl against the workshop's cluster, never against whatever context happens to be current.
 
 Every command gets the connection's kubeconfig, context and namespace as flags, so `kubectl("get pods")` in a
-notebook means exactly the cluster and namespace that `connect()` chose.
+notebook means exactly the cluster and namespace that `connect()` chose (and, on the sandbox, a discovery cache
+of the sandbox's own: sandbox.kubeconfig.discovery_cache).
 """
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import WorkshopError
+
+if TYPE_CHECKING:
+    from .cluster import Connection
 
 NAMESPACE_FLAGS = ("-n", "--namespace", "-A", "--all-namespaces")
 
@@ -41,10 +46,11 @@ def has_namespace_flag(words: Sequence[str]) -> bool:
 
 
 def command(words: Sequence[str], *, kubectl: str, context: str, namespace: str | None,
-            kubeconfig: str | None = None) -> list[str]:
+            kubeconfig: str | None = None, cache_dir: str | None = None) -> list[str]:
     """The full command line: kubectl, the workshop's cluster flags, then the user's words.
 
-    The namespace flag is left out when the user gave one (or --all-namespaces).
+    The namespace flag is left out when the user gave one (or --all-namespaces). `cache_dir`: where kubectl keeps
+    what it discovered about the cluster (the sandbox's own: sandbox.kubeconfig.discovery_cache).
     """
     if not context:
         raise WorkshopError("No context to run kubectl against; connect() first.")
@@ -52,10 +58,18 @@ def command(words: Sequence[str], *, kubectl: str, context: str, namespace: str 
     flags = []
     if kubeconfig and os.pathsep not in kubeconfig:  # a KUBECONFIG list is inherited through the environment
         flags += ["--kubeconfig", kubeconfig]
+    if cache_dir:
+        flags += ["--cache-dir", cache_dir]
     flags += ["--context", context]
     if namespace and not has_namespace_flag(words):
         flags += ["--namespace", namespace]
     return [kubectl, *flags, *words]
+
+
+def command_for(conn: Connection, words: Sequence[str], namespace: str | None) -> list[str]:
+    """command() with everything a Connection (helpers.cluster) says: its kubeconfig, context and kubectl cache."""
+    return command(words, kubectl=find_kubectl(), context=conn.context, namespace=namespace,
+                   kubeconfig=conn.kubeconfig, cache_dir=conn.kubectl_cache)
 
 
 def run(cmd: Sequence[str], *, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -82,8 +96,7 @@ def kubectl(*args: str, namespace: str | None = None, check: bool = True, captur
 
     conn = current()
     words = split_args(args)
-    cmd = command(words, kubectl=find_kubectl(), context=conn.context,
-                  namespace=namespace or conn.namespace, kubeconfig=conn.kubeconfig)
+    cmd = command_for(conn, words, namespace or conn.namespace)
     done = run(cmd, timeout=timeout, stdin=stdin)
     if capture and done.returncode == 0:
         if done.stderr:

@@ -23,7 +23,7 @@ from collections import Counter
 
 from .cluster import Connection, current, friendly
 from .errors import WorkshopError
-from .kubectl import command, find_kubectl, run
+from .kubectl import command_for, run
 from .progress import Progress
 from .reach import API, http_request, reach_service
 from .simulation import is_simulated, simulation
@@ -120,8 +120,8 @@ def wait_for_order(url: str, *, timeout: float = 60) -> tuple[int, dict]:
 
 def redis_command(conn: Connection, namespace: str, *words: str) -> list[str]:
     """kubectl exec into the queue's Redis: `redis-cli <words>`."""
-    return command(["exec", f"deployment/{QUEUE_SERVICE}", "-c", "redis", "--", "redis-cli", *words],
-                   kubectl=find_kubectl(), context=conn.context, namespace=namespace, kubeconfig=conn.kubeconfig)
+    return command_for(conn, ["exec", f"deployment/{QUEUE_SERVICE}", "-c", "redis", "--", "redis-cli", *words],
+                       namespace)
 
 
 def redis_cli(conn: Connection, namespace: str, *words: str) -> int:

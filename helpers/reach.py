@@ -26,7 +26,7 @@ from kubernetes.client.exceptions import ApiException
 
 from .cluster import Connection, current
 from .errors import WorkshopError, explain
-from .kubectl import command, find_kubectl
+from .kubectl import command_for
 from .simulation import is_simulated
 
 API = "containo-orders-frontend"  # the API's LoadBalancer Service
@@ -89,8 +89,7 @@ def read_service(conn: Connection, namespace: str, name: str) -> tuple[dict, int
 
 def port_forward_command(conn: Connection, namespace: str, service: str, port: int) -> list[str]:
     """`kubectl port-forward service/<name> :<port>`: kubectl picks a free local port and prints it."""
-    return command(["port-forward", "--address", "127.0.0.1", f"service/{service}", f":{port}"],
-                   kubectl=find_kubectl(), context=conn.context, namespace=namespace, kubeconfig=conn.kubeconfig)
+    return command_for(conn, ["port-forward", "--address", "127.0.0.1", f"service/{service}", f":{port}"], namespace)
 
 
 def forwarded_port(line: str) -> int | None:

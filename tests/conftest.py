@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.kubeconfig import discovery_cache
+
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 60.0  # generous: the machine is shared
 
@@ -62,7 +64,8 @@ class SandboxProcess:
 
     def kubectl(self, *args: str, input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
         """Real kubectl against this sandbox; never raises on a non-zero exit (check .returncode)."""
-        return subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig), *args], input=input,
+        return subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig),
+                               "--cache-dir", str(discovery_cache(self.kubeconfig)), *args], input=input,
                               capture_output=True, text=True, timeout=timeout)
 
     def stop(self, timeout: float = 30) -> int | None:

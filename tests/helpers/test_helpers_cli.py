@@ -38,7 +38,7 @@ def test_bad_arguments_are_argparse_errors(capsys):
 @pytest.mark.parametrize("choice, kwargs, expected", [
     ("sandbox", {"kubeconfig": "/home/u/.workshop/sandbox/kubeconfig", "time_scale": 10.0},
      {"WORKSHOP_CLUSTER": "sandbox", "KUBECONFIG": "/home/u/.workshop/sandbox/kubeconfig",
-      "WORKSHOP_TIME_SCALE": "10"}),
+      "KUBECACHEDIR": "/home/u/.workshop/sandbox/kubeconfig.kubectl-cache", "WORKSHOP_TIME_SCALE": "10"}),
     ("kind", {"learner": "alice"}, {"WORKSHOP_CLUSTER": "kind", "WORKSHOP_LEARNER": "alice"}),
     ("context", {"context": "aks-workshop"}, {"WORKSHOP_CLUSTER": "context", "WORKSHOP_CONTEXT": "aks-workshop"}),
 ])
