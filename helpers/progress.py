@@ -49,6 +49,14 @@ class Progress:
         if ok and not Progress.silent and (self._bar is not None or message != self._last):
             print(message, flush=True)  # outside Jupyter update() may have printed it already
 
+    def close(self, message: str) -> None:
+        """End the bar (full, green) with `message` on its label and print nothing: for a wait whose caller prints
+        its own verdict next (a checkpoint)."""
+        if self._bar is not None:
+            self._bar.value = self._bar.max
+            self._bar.bar_style = "success"
+            self._label.value = message
+
 
 @contextlib.contextmanager
 def quietly():

@@ -244,8 +244,10 @@ def check_recovered(namespace: str | None = None, *, settle: float = 60) -> None
     namespace = namespace or conn.namespace
     want = expected_objects(conn, namespace)
     deadline = time.monotonic() + settle
+    progress = Progress("the rollouts to finish and the autoscalers to read their metrics")
     _let_rollouts_finish(conn, namespace, want, deadline)
     _let_autoscalers_read_their_metrics(conn, namespace, want, deadline)
+    progress.close("done waiting: the verdict follows")
     snap = checks.snapshot(conn, namespace, ((o["apiVersion"], o["kind"]) for o in want))
     problems = recovery_problems(want, snap)
     checks.print_verdict(f"Chapter {CHAPTER} checkpoint (everything healthy again)", problems,
