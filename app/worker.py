@@ -108,16 +108,23 @@ class Worker:
                       amount=order.amount, durationMs=round((time.monotonic() - started) * 1000, 1))
 
     async def keep_alive(self, stop: asyncio.Event) -> None:
-        """Refresh this worker's heartbeat and take over processing lists whose workers are gone for good."""
-        interval = self.cfg.heartbeat
+        """Refresh this worker's heartbeat and take over processing lists whose workers are gone for good.
+
+        A heartbeat that fails (the queue Redis down, or not up yet when the worker starts) is tried again as the
+        main loop tries Redis, soon and then less often, not a whole period later: the liveness probe reads that
+        key, and a worker that is working must not look dead for a period after its Redis comes back."""
+        interval, retry = self.cfg.heartbeat, 0.0
         while True:
             try:
                 await self.queue.heartbeat(ttl=3 * interval)
+                pause, retry = interval, 0.0
                 for owner, count in (await self.queue.reclaim_orphans()).items():
                     self.log.warning("orders.reclaimed", fromWorker=owner, orders=count)
             except RedisError as error:
-                self.log.debug("heartbeat.failed", error=str(error))
-            if await wait(stop, interval):
+                retry = min(MAX_BACKOFF, interval, retry * 2 or 0.1)
+                pause = retry
+                self.log.debug("heartbeat.failed", error=str(error), retryInSeconds=retry)
+            if await wait(stop, pause):
                 return
 
     async def retire(self) -> None:

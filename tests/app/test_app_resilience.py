@@ -48,6 +48,18 @@ def test_redis_down_gives_503_and_service_resumes_when_it_returns(stack):
     assert stack.api.running and worker.running
 
 
+def test_a_worker_started_before_its_redis_beats_as_soon_as_redis_answers(stack):
+    """Its liveness probe reads the heartbeat key: a worker that started first (its Redis still starting, as when
+    a chapter applies both at once) must not look dead for a whole heartbeat period once Redis is up."""
+    stack.redis.kill()
+    worker = stack.worker("early", heartbeat=60)  # a period far longer than the wait below
+    worker.wait_for_event("redis.unavailable")
+    stack.redis.start()
+    wait_until(lambda: stack.redis.client().exists(f"{QUEUE}:workers:early"), timeout=20,
+               what="the worker's heartbeat once Redis is back")
+    assert worker.running
+
+
 def test_no_order_lost_when_the_worker_is_killed_mid_queue(stack):
     client = stack.redis.client()
     slow = stack.worker("w1", delay=60)  # takes one order and sits on it: a deterministic "mid-order"
