@@ -43,6 +43,7 @@ class ContainerRunner:
         self.launch: Launch | None = None
         self.probes: probing.ContainerProbes | None = None
         self._stopping = False
+        self._starting: asyncio.Future | None = None  # the process being started, for stop() to wait for
         self._killed_by_probe = False
         self._backoff = restarts.BackOff()
         self._pull_backoff = stages.TIMINGS.image_backoff
@@ -97,9 +98,7 @@ class ContainerRunner:
         log_writer = worker.open_log(record, instance, record.container_id(worker.uid, instance))
         worker.event("Normal", "Created", f"Created container: {record.name}", record)
         try:
-            self.process = await worker.processes.spawn(self.launch.argv, self.launch.env, self.launch.cwd,
-                                                        stdin=bool(record.spec.get("stdin")), output=log_writer.write,
-                                                        python_args=self.launch.python_args)
+            self.process = await self._spawn(log_writer)
         except StartFailure as e:
             log_writer.close()
             problem = {"permission denied": "denied"}.get(e.reason, "missing")
@@ -219,6 +218,23 @@ class ContainerRunner:
                 return False
         return not self.stopping
 
+    async def _spawn(self, log_writer) -> ContainerProcess:
+        """Start the instance's process. A stop() meanwhile waits for it and then stops it; a cancellation (the
+        sandbox stopping) kills it once it has started: either way nothing runs on untracked, as it would if
+        the start were simply abandoned (the zygote forks the process whatever happens to the caller)."""
+        launch = self.launch
+        starting = asyncio.ensure_future(self.worker.processes.spawn(
+            launch.argv, launch.env, launch.cwd, stdin=bool(self.record.spec.get("stdin")),
+            output=log_writer.write, python_args=launch.python_args))
+        self._starting = starting
+        try:
+            return await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            starting.add_done_callback(_kill_if_started)
+            raise
+        finally:
+            self._starting = None
+
     # probes and stopping ---------------------------------------------------------------------------------------
     async def kill_for_probe(self, message: str) -> None:
         """A liveness (or startup) probe gave up on the container: the kubelet kills it, to restart it."""
@@ -230,9 +246,15 @@ class ContainerRunner:
         await process.stop(self.worker.real(self.worker.grace_seconds()))
 
     async def stop(self, grace_seconds: float) -> None:
-        """The pod is going away: no more restarts; preStop, SIGTERM, SIGKILL after the grace period."""
+        """The pod is going away: no more restarts; preStop, SIGTERM, SIGKILL after the grace period. An instance
+        still starting is waited for and stopped too: its pod may be deleted in the moment it starts."""
         self._stopping = True
-        process = self.process
+        process, starting = self.process, self._starting
+        if starting is not None:  # an instance is starting: it is the one to stop
+            try:
+                process = await asyncio.shield(starting)
+            except Exception:  # it did not start: nothing to stop (the runner reports why)
+                return
         if process is None or process.returncode is not None:
             return
         self.worker.event("Normal", "Killing", f"Stopping container {self.record.name}", self.record)
@@ -245,6 +267,11 @@ class ContainerRunner:
         except asyncio.TimeoutError:
             process.signal(signal.SIGKILL)
             await process.wait()
+
+
+def _kill_if_started(starting: asyncio.Future) -> None:
+    if not starting.cancelled() and starting.exception() is None:
+        starting.result().signal(signal.SIGKILL)
 
 
 def _probe_delay(probe: dict) -> float:
