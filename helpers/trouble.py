@@ -132,13 +132,58 @@ def wait_for_problem(selector: str | dict, problem: str, *, failures: int = 1, n
 
     def explain() -> list[str]:
         if not objects:
-            return [f"no pod in namespace {namespace} matches {query}"]
+            return [f"no pod in namespace {namespace} matches {query}", *_no_pod_because(conn, namespace, query)]
         events = conn.api.items("v1", "Event", namespace)
         return [f"pod {name}: {diagnose.why_not_ready(pod, events) or 'Running and ready'}"
                 for name, pod in sorted(objects.items())]
 
     finish_wait(progress, state, f"a pod of {query} in {problem}", timeout, explain)
     return next(iter(found))
+
+
+def _equality_labels(query: str) -> dict[str, str] | None:
+    """`service=api,app=containo` as a map; None for a selector with set-based terms (in, notin, !key)."""
+    wanted = {}
+    for term in filter(None, (t.strip() for t in query.split(","))):
+        key, sep, value = term.partition("=")
+        if not sep or key.endswith("!") or value.startswith("=") or " " in term:
+            return None
+        wanted[key] = value
+    return wanted or None
+
+
+def _no_pod_because(conn, namespace: str, query: str) -> list[str]:
+    """With no pod to look at, what should have made one: each Deployment whose pods the selector matches, the
+    replicas it asks for, and for one at zero what its ScaledObject (KEDA) says."""
+    wanted = _equality_labels(query)
+    if wanted is None:
+        return []
+    out = []
+    for d in conn.api.items("apps/v1", "Deployment", namespace):
+        template = ((d.get("spec") or {}).get("template") or {}).get("metadata") or {}
+        if not selectors.matches(wanted, template.get("labels")):
+            continue
+        name, replicas = d["metadata"]["name"], (d.get("spec") or {}).get("replicas", 1)
+        out.append(f"deployment/{name} asks for {replicas} replica{'s' if replicas != 1 else ''}")
+        if replicas == 0:
+            out += _scaled_to_zero_by(conn, namespace, name)
+    return out
+
+
+def _scaled_to_zero_by(conn, namespace: str, deployment: str) -> list[str]:
+    try:
+        scalers = conn.api.items("keda.sh/v1alpha1", "ScaledObject", namespace)
+    except NoSuchKind:
+        return []
+    out = []
+    for so in scalers:
+        if ((so.get("spec") or {}).get("scaleTargetRef") or {}).get("name") != deployment:
+            continue
+        for type_ in ("Ready", "Active"):
+            found = condition(so, type_) or {}
+            out.append(f"scaledobject/{so['metadata']['name']} {type_}={found.get('status', 'Unknown')}"
+                       + (f": {found['message']}" if found.get("message") else ""))
+    return out
 
 
 @friendly

@@ -175,3 +175,28 @@ def test_on_a_simulated_runtime_the_waits_that_need_a_process_say_so_at_once(lea
             wait()
     with pytest.raises(helpers.WorkshopError, match="'Pending' is not a problem wait_for_problem"):
         helpers.wait_for_problem("service=api", "Pending")
+
+
+def test_only_an_equality_selector_is_read_as_labels():
+    from helpers.trouble import _equality_labels
+    assert _equality_labels("service=queue-processor,app=containo") == {"service": "queue-processor",
+                                                                         "app": "containo"}
+    for query in ("service!=api", "service in (api)", "!service", "service", "service==api", ""):
+        assert _equality_labels(query) is None, query
+
+
+@pytest.mark.sandbox
+def test_waiting_for_a_problem_with_no_pod_at_all_names_what_should_have_made_one(learner):
+    """Chapter 08's worker is at zero until an order wakes it up: a learner (or a test) who waits for its pod
+    while KEDA keeps it at zero reads why, not only that no pod matches."""
+    helpers.ensure_chapter(8, timeout=90)
+    helpers.wait_for_autoscaler("containo-orders-queue-processor", kind="ScaledObject")  # idle: at zero
+    with pytest.raises(helpers.WorkshopError) as caught:
+        helpers.wait_for_problem("service=queue-processor", "Unschedulable", timeout=2)
+    assert str(caught.value).endswith(
+        f"Not ready:\n  no pod in namespace {learner.namespace} matches service=queue-processor\n"
+        "  deployment/containo-orders-queue-processor asks for 0 replicas\n"
+        "  scaledobject/containo-orders-queue-processor Ready=True: ScaledObject is defined correctly and is ready "
+        "for scaling\n"
+        "  scaledobject/containo-orders-queue-processor Active=False: Scaling is not performed because triggers "
+        "are not active")
