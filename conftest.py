@@ -6,8 +6,11 @@ Under pytest-xdist (`make test` runs `-n 2 --dist loadscope`: a module, or a not
 worker has its own WORKSHOP_HOME, so two notebooks running at once never share a namespace; each chapter catches
 up with ensure_chapter, as it does when run alone."""
 import os
+import subprocess
 import tempfile
 from pathlib import Path
+
+import pytest
 
 REPO = str(Path(__file__).resolve().parent)
 
@@ -35,3 +38,33 @@ def pytest_unconfigure(config):
     if _OWN_HOME:
         from sandbox import daemon
         daemon.stop(_OWN_HOME)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A notebook that fails (under nbval or tests/notebooks/) says what the workshop's namespace on this worker's
+    sandbox looked like at that moment: a CI run is gone by the time anyone reads its log, and a wait that timed
+    out names only what it waited for."""
+    report = yield
+    if report.when == "call" and report.failed and "notebooks" in item.path.parts:
+        report.sections.append(("the workshop's namespace when it failed", _namespace_state()))
+    return report
+
+
+def _namespace_state(namespace: str = "containo") -> str:
+    from sandbox.kubeconfig import discovery_cache
+    kubeconfig = Path(os.environ.get("WORKSHOP_HOME", "")) / "sandbox" / "kubeconfig"
+    if not kubeconfig.is_file():
+        return f"no sandbox kubeconfig at {kubeconfig}"
+    base = ["kubectl", "--kubeconfig", str(kubeconfig), "--cache-dir", str(discovery_cache(kubeconfig)),
+            "-n", namespace, "--request-timeout", "20s"]
+    out = []
+    for words, last in ((["get", "deployments,replicasets,pods,hpa,scaledobjects", "-o", "wide"], None),
+                        (["get", "events", "--sort-by=.lastTimestamp"], 25)):
+        try:
+            done = subprocess.run(base + words, capture_output=True, text=True, timeout=60)
+            lines = (done.stdout + done.stderr).splitlines()
+        except (OSError, subprocess.TimeoutExpired) as error:
+            lines = [f"kubectl {' '.join(words)}: {error}"]
+        out += [f"$ kubectl {' '.join(words)}"] + (lines[-last:] if last else lines)
+    return "\n".join(out)
