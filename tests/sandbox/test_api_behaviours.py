@@ -154,5 +154,8 @@ def test_a_patch_that_means_what_is_stored_moves_no_generation(sandbox_process, 
         return ok(kubectl("get", "deployment", "web", "-n", ns, "-o", "jsonpath={.metadata.generation}"))
 
     assert "patched" in patch("add", probe) and generation() == "2"
+    # kubectl says "no change" when the object it read before patching is the one the patch returns: let the
+    # rollout the first patch started finish, or the controller's status writes in between make it "patched".
+    ok(kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=120s", timeout=150))
     assert "patched (no change)" in patch("replace", probe) and generation() == "2"
     assert "(no change)" not in patch("replace", {**probe, "periodSeconds": 5}) and generation() == "3"
