@@ -1,6 +1,7 @@
 """A command run inside a running container to completion, with its output: what exec probes and exec lifecycle
 hooks do (the kubelet's RunInContainer). The command gets the container's environment, working directory and pod
-network, and is found on the image's PATH; it is killed when its timeout passes."""
+network, and is found on the image's PATH; it is killed when its timeout passes, or when the probe or hook is
+cancelled (its pod is going away)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,6 +9,7 @@ import signal
 
 from sandbox.kubelet.launch import exec_argv
 from sandbox.runtime import catalogue
+from sandbox.runtime.processes import started
 
 MAX_OUTPUT = 10 * 1024  # the kubelet keeps this much of a probe's or hook's output
 
@@ -29,12 +31,15 @@ async def run_in_container(runner, command: list[str], timeout: float) -> tuple[
             size[0] += len(data)
 
     python_args = argv[1:] if catalogue.is_python(argv[0]) else None
-    process = await runner.worker.processes.spawn(argv, launch.env, launch.cwd, output=keep, merge_output=True,
-                                                  python_args=python_args)
+    process = await started(asyncio.ensure_future(runner.worker.processes.spawn(
+        argv, launch.env, launch.cwd, output=keep, merge_output=True, python_args=python_args)))
     try:
         code = await asyncio.wait_for(process.wait(), timeout=timeout)
     except asyncio.TimeoutError:
         process.signal(signal.SIGKILL)
         await process.wait()
         raise TimeoutError(" ".join(command)) from None
+    except asyncio.CancelledError:  # the probe or hook was stopped with its pod: so is its command
+        process.signal(signal.SIGKILL)
+        raise
     return code, b"".join(chunks).decode(errors="replace")

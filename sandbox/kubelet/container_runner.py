@@ -27,7 +27,7 @@ from sandbox.kubelet.container_record import ContainerRecord, Terminated
 from sandbox.kubelet.launch import Launch, LaunchError
 from sandbox.runtime import commands, restarts
 from sandbox.runtime.catalogue import RunnableImage
-from sandbox.runtime.processes import ContainerProcess, StartFailure
+from sandbox.runtime.processes import ContainerProcess, StartFailure, started
 from sandbox.simulation import images as imaging, stages
 
 log = logging.getLogger(__name__)
@@ -220,18 +220,14 @@ class ContainerRunner:
 
     async def _spawn(self, log_writer) -> ContainerProcess:
         """Start the instance's process. A stop() meanwhile waits for it and then stops it; a cancellation (the
-        sandbox stopping) kills it once it has started: either way nothing runs on untracked, as it would if
-        the start were simply abandoned (the zygote forks the process whatever happens to the caller)."""
+        sandbox stopping) kills it once it has started (processes.started): nothing runs on untracked."""
         launch = self.launch
         starting = asyncio.ensure_future(self.worker.processes.spawn(
             launch.argv, launch.env, launch.cwd, stdin=bool(self.record.spec.get("stdin")),
             output=log_writer.write, python_args=launch.python_args))
         self._starting = starting
         try:
-            return await asyncio.shield(starting)
-        except asyncio.CancelledError:
-            starting.add_done_callback(_kill_if_started)
-            raise
+            return await started(starting)
         finally:
             self._starting = None
 
@@ -267,11 +263,6 @@ class ContainerRunner:
         except asyncio.TimeoutError:
             process.signal(signal.SIGKILL)
             await process.wait()
-
-
-def _kill_if_started(starting: asyncio.Future) -> None:
-    if not starting.cancelled() and starting.exception() is None:
-        starting.result().signal(signal.SIGKILL)
 
 
 def _probe_delay(probe: dict) -> float:

@@ -114,6 +114,22 @@ class ContainerProcess:
             return await self.wait()
 
 
+async def started(starting: asyncio.Future) -> ContainerProcess:
+    """Await a spawn() running as a task of its own. A caller cancelled meanwhile does not abandon the process: the
+    zygote forks it whatever happens to the caller, so it is killed as soon as it exists, instead of running on
+    with nobody to stop it."""
+    try:
+        return await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        starting.add_done_callback(_kill_if_started)
+        raise
+
+
+def _kill_if_started(starting: asyncio.Future) -> None:
+    if not starting.cancelled() and starting.exception() is None:
+        starting.result().signal(signal.SIGKILL)
+
+
 class Processes:
     """Every process the runtime started, and the reaper that outlives a dead sandbox to kill them."""
 

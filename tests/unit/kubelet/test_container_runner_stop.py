@@ -1,7 +1,8 @@
 """A container stopped while its process is starting: the process that start brings must be stopped too, not left
 running with nobody tracking it (the pod gone, its process still taking orders off a queue). The runner drives
 real processes (`sleep`); a gate holds each start open so that the stop lands inside it every time, which a real
-sandbox only hits by chance: a pod deleted in the milliseconds its container is being (re)started."""
+sandbox only hits by chance: a pod deleted in the milliseconds its container is being (re)started. The same holds
+for a command an exec probe runs in the container when the probe is stopped with its pod."""
 from __future__ import annotations
 
 import asyncio
@@ -11,9 +12,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from sandbox.kubelet.container_exec import run_in_container
 from sandbox.kubelet.container_record import ContainerRecord
 from sandbox.kubelet.container_runner import ContainerRunner
 from sandbox.kubelet.launch import Launch
+from sandbox.runtime import catalogue
 from sandbox.runtime.processes import Processes
 from sandbox.simulation import images
 
@@ -129,6 +132,31 @@ def test_a_container_cancelled_while_its_process_starts_leaves_nothing_running(t
             await asyncio.wait_for(process.wait(), TIMEOUT)  # killed as soon as its start returned
         except asyncio.TimeoutError:
             pytest.fail("the process of a start the runner abandoned runs on")
+        finally:
+            await processes.stop(1.0)
+    asyncio.run(scenario())
+
+
+def test_a_command_run_in_a_container_is_killed_when_its_probe_is_stopped(tmp_path):
+    """An exec probe (or hook) whose pod goes is cancelled with it; its command must go too, not run on."""
+    async def scenario():
+        processes = Processes(zygote=False)
+        gate = GatedStarts(processes)
+        gate.release.set()  # no hold-up at the start here: the command is cancelled while it runs
+        worker = SimpleNamespace(processes=gate, node=SimpleNamespace(runtime=SimpleNamespace(bin_root=tmp_path)))
+        runner = SimpleNamespace(launch=Launch([], [], {"PATH": "/usr/bin:/bin"}, str(tmp_path), {}),
+                                 record=SimpleNamespace(name="main", running=True), worker=worker,
+                                 image=catalogue.lookup(images.parse("python:3.11-slim")))
+        probe = asyncio.create_task(run_in_container(runner, ["sleep", "600"], timeout=300))
+        await asyncio.wait_for(gate.forked.wait(), TIMEOUT)
+        probe.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await probe
+        [process] = gate.started
+        try:
+            await asyncio.wait_for(process.wait(), TIMEOUT)
+        except asyncio.TimeoutError:
+            pytest.fail("the command of a cancelled probe runs on")
         finally:
             await processes.stop(1.0)
     asyncio.run(scenario())
