@@ -19,6 +19,10 @@ _OWN_HOME = None
 
 def pytest_configure(config):
     global _OWN_HOME
+    # Run as a shell's background job, this process has SIGINT and SIGQUIT ignored, and the commands the in-process
+    # exec tests start would inherit that: put them back, as the sandbox does before it starts a container.
+    from sandbox.runtime.signal_dispositions import restore_defaults
+    restore_defaults()
     if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
         return  # pytest-xdist's controller runs no test: each worker gets a sandbox of its own, below
     if "WORKSHOP_HOME" not in os.environ:

@@ -25,6 +25,7 @@ from sandbox.pod_network import PodNetwork
 from sandbox.registry.bootstrap import bootstrap
 from sandbox.registry.rest import Registry
 from sandbox.registry.tokens import TokenSigner
+from sandbox.runtime import signal_dispositions
 from sandbox.storage.journal import Journal
 from sandbox.storage.store import Store
 
@@ -78,6 +79,7 @@ def _token(directory: Path | None) -> str:
 
 
 async def serve(args: argparse.Namespace) -> None:
+    signal_dispositions.restore_defaults()  # before the first container: they inherit what this process has
     stop = asyncio.Event()  # set by SIGINT/SIGTERM, even one that arrives while starting
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -22,7 +22,8 @@ START_TIMEOUT = 60.0  # generous: the machine is shared
 class SandboxProcess:
     """A running `python -m sandbox`: `.kubeconfig` (path), `.url`, `.api_client()`, `.kubectl(*args)`."""
 
-    def __init__(self, workdir: Path, args: list[str], time_scale: float = 20):
+    def __init__(self, workdir: Path, args: list[str], time_scale: float = 20, *, ignoring: tuple[int, ...] = ()):
+        self.ignoring = ignoring  # signals the sandbox inherits ignored (as a shell's background job does)
         self.workdir = workdir
         self.kubeconfig = workdir / "kubeconfig"
         self.log_path = workdir / "sandbox.log"
@@ -41,7 +42,7 @@ class SandboxProcess:
                    "--time-scale", str(self.time_scale), *runtime, *self.args]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, preexec_fn=self._ignore if self.ignoring else None)
         deadline = time.monotonic() + START_TIMEOUT
         while not self.kubeconfig.exists():
             if self.proc.poll() is not None:
@@ -53,6 +54,10 @@ class SandboxProcess:
         from sandbox import kubeconfig
         self.url = kubeconfig.read(self.kubeconfig)["url"]
         return self
+
+    def _ignore(self) -> None:
+        for signum in self.ignoring:
+            signal.signal(signum, signal.SIG_IGN)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -30,7 +30,6 @@ import struct
 import termios
 
 from sandbox.registry.kubelet_connection import NodeError
-from sandbox.runtime import signal_dispositions
 
 DEFAULT_SIZE = (80, 24)  # columns, rows until the client says otherwise (kubectl sends its size at once)
 KILL_AFTER = 2.0  # seconds between SIGTERM and SIGKILL when the client goes away
@@ -106,7 +105,7 @@ async def _start_with_pipes(program, argv, env, cwd, stdin) -> "ExecProcess":
     process = await asyncio.create_subprocess_exec(
         argv[0], *argv[1:], executable=program, env=env, cwd=cwd, start_new_session=True,
         stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=signal_dispositions.reset_in_child)
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     return ExecProcess(process, process.stdin, process.stdout, process.stderr)
 
 
@@ -132,8 +131,7 @@ async def _start_with_terminal(program, argv, env, cwd) -> "ExecProcess":
 
 def _take_terminal() -> None:
     """In the child, before exec: a session of its own with the pseudo-terminal (fd 0) as controlling terminal,
-    so the terminal's ^C and window changes reach its process group (and do what they do by default)."""
-    signal_dispositions.reset_in_child()
+    so the terminal's ^C and window changes reach its process group."""
     os.setsid()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 

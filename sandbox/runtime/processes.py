@@ -21,7 +21,6 @@ import sys
 import time
 from typing import Callable
 
-from sandbox.runtime import signal_dispositions
 from sandbox.runtime.zygote import Zygote, ZygoteUnavailable
 
 log = logging.getLogger(__name__)
@@ -190,7 +189,7 @@ class Processes:
     async def _exec(argv, env, cwd, stdin, merge_output) -> asyncio.subprocess.Process:
         try:
             process = await asyncio.create_subprocess_exec(
-                *argv, env=env, cwd=cwd, start_new_session=True, preexec_fn=signal_dispositions.reset_in_child,
+                *argv, env=env, cwd=cwd, start_new_session=True,
                 stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT if merge_output else asyncio.subprocess.PIPE)

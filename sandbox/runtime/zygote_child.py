@@ -107,7 +107,6 @@ class Child:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGQUIT, signal.SIG_DFL)  # a sandbox started as a background job inherited it ignored
         self.close_zygote_resources()
         os.setsid()
         if _prctl is not None:

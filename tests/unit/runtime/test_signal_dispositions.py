@@ -1,6 +1,6 @@
-"""A container's process and a command run in it start with SIGINT and SIGQUIT at their defaults, even when the
-sandbox runs as a shell's background job (which ignores both, and an ignored signal stays ignored across exec):
-otherwise ^C in `kubectl exec -it` does nothing. Here the test process plays that sandbox."""
+"""A process that starts containers (the sandbox) puts SIGINT and SIGQUIT back from ignored before it starts any:
+a shell starts its background jobs with both ignored, an ignored signal stays ignored across exec, and ^C in
+`kubectl exec -it` would do nothing. Here the test process plays a sandbox started as a background job."""
 from __future__ import annotations
 
 import asyncio
@@ -11,18 +11,18 @@ from contextlib import contextmanager
 
 import pytest
 
-from sandbox.runtime import exec_process
+from sandbox.runtime import exec_process, signal_dispositions
 from sandbox.runtime.processes import Processes
 
 ENV = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8"}
 # What a fresh interpreter has when nothing was ignored before it: Python's SIGINT handler, SIGQUIT at its default.
 SHOW = ("import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, "
         "signal.getsignal(signal.SIGQUIT) == signal.SIG_DFL)")
-DEFAULTS = "True True"
+DEFAULTS, IGNORED = "True True", "False False"
 
 
 @contextmanager
-def ignored_like_a_background_job():
+def started_as_a_background_job():
     before = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGQUIT)}
     try:
         yield
@@ -48,12 +48,10 @@ async def shown_by_container(tmp_path) -> str:
     return b"".join(seen).decode().strip()
 
 
-@pytest.mark.parametrize("tty", [False, True], ids=["pipes", "terminal"])
-def test_a_command_run_in_a_container_gets_the_default_dispositions(tmp_path, tty):
-    with ignored_like_a_background_job():
-        assert asyncio.run(asyncio.wait_for(shown_by_exec(tmp_path, tty), 60)) == DEFAULTS
-
-
-def test_a_containers_process_gets_the_default_dispositions(tmp_path):
-    with ignored_like_a_background_job():
-        assert asyncio.run(asyncio.wait_for(shown_by_container(tmp_path), 60)) == DEFAULTS
+@pytest.mark.parametrize("shown", [lambda tmp: shown_by_exec(tmp, False), lambda tmp: shown_by_exec(tmp, True),
+                                   shown_by_container], ids=["exec with pipes", "exec with a terminal", "container"])
+def test_after_restore_defaults_what_the_sandbox_starts_gets_the_default_dispositions(tmp_path, shown):
+    with started_as_a_background_job():
+        assert asyncio.run(asyncio.wait_for(shown(tmp_path), 60)) == IGNORED  # what it would inherit
+        signal_dispositions.restore_defaults()
+        assert asyncio.run(asyncio.wait_for(shown(tmp_path), 60)) == DEFAULTS
