@@ -56,17 +56,19 @@ def pytest_runtest_makereport(item, call):
 
 
 def _namespace_state(namespace: str = "containo") -> str:
+    from helpers.guard import SANDBOX_CONTEXT
+    from helpers.kubectl import command
     from sandbox.kubeconfig import discovery_cache
     kubeconfig = Path(os.environ.get("WORKSHOP_HOME", "")) / "sandbox" / "kubeconfig"
     if not kubeconfig.is_file():
         return f"no sandbox kubeconfig at {kubeconfig}"
-    base = ["kubectl", "--kubeconfig", str(kubeconfig), "--cache-dir", str(discovery_cache(kubeconfig)),
-            "-n", namespace, "--request-timeout", "20s"]
     out = []
     for words, last in ((["get", "deployments,replicasets,pods,hpa,scaledobjects", "-o", "wide"], None),
                         (["get", "events", "--sort-by=.lastTimestamp"], 25)):
+        cmd = command([*words, "--request-timeout", "20s"], kubectl="kubectl", context=SANDBOX_CONTEXT,
+                      namespace=namespace, kubeconfig=str(kubeconfig), cache_dir=str(discovery_cache(kubeconfig)))
         try:
-            done = subprocess.run(base + words, capture_output=True, text=True, timeout=60)
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
             lines = (done.stdout + done.stderr).splitlines()
         except (OSError, subprocess.TimeoutExpired) as error:
             lines = [f"kubectl {' '.join(words)}: {error}"]

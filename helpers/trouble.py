@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from sandbox.machinery import labels
 from sandbox.machinery.podutil import condition
 
 from . import checks, diagnose, manifests, selectors
@@ -141,27 +142,14 @@ def wait_for_problem(selector: str | dict, problem: str, *, failures: int = 1, n
     return next(iter(found))
 
 
-def _equality_labels(query: str) -> dict[str, str] | None:
-    """`service=api,app=containo` as a map; None for a selector with set-based terms (in, notin, !key)."""
-    wanted = {}
-    for term in filter(None, (t.strip() for t in query.split(","))):
-        key, sep, value = term.partition("=")
-        if not sep or key.endswith("!") or value.startswith("=") or " " in term:
-            return None
-        wanted[key] = value
-    return wanted or None
-
-
 def _no_pod_because(conn, namespace: str, query: str) -> list[str]:
     """With no pod to look at, what should have made one: each Deployment whose pods the selector matches, the
     replicas it asks for, and for one at zero what its ScaledObject (KEDA) says."""
-    wanted = _equality_labels(query)
-    if wanted is None:
-        return []
+    selector = labels.parse(query)  # the server took it already: it parses
     out = []
     for d in conn.api.items("apps/v1", "Deployment", namespace):
         template = ((d.get("spec") or {}).get("template") or {}).get("metadata") or {}
-        if not selectors.matches(wanted, template.get("labels")):
+        if not selector.matches(template.get("labels")):
             continue
         name, replicas = d["metadata"]["name"], (d.get("spec") or {}).get("replicas", 1)
         out.append(f"deployment/{name} asks for {replicas} replica{'s' if replicas != 1 else ''}")

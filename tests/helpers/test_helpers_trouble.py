@@ -181,14 +181,6 @@ def test_on_a_simulated_runtime_the_waits_that_need_a_process_say_so_at_once(lea
         helpers.wait_for_problem("service=api", "Pending")
 
 
-def test_only_an_equality_selector_is_read_as_labels():
-    from helpers.trouble import _equality_labels
-    assert _equality_labels("service=queue-processor,app=containo") == {"service": "queue-processor",
-                                                                         "app": "containo"}
-    for query in ("service!=api", "service in (api)", "!service", "service", "service==api", ""):
-        assert _equality_labels(query) is None, query
-
-
 @pytest.mark.sandbox
 def test_waiting_for_a_problem_with_no_pod_at_all_names_what_should_have_made_one(learner):
     """Chapter 08's worker is at zero until an order wakes it up: a learner (or a test) who waits for its pod
